@@ -1,0 +1,33 @@
+# The two commands of README.rst work on a fresh machine: they build .venv when it is missing.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: venv test quality migrations-check clean help
+
+help:
+	@echo "make test    build .venv if needed, then lint, check migrations and run the whole test suite"
+	@echo "make venv    build .venv with the package and its test requirements"
+
+venv: $(STAMP)
+
+$(STAMP): requirements/base.txt requirements/test.txt setup.py
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || \
+		{ echo "Could not create $(VENV): on Debian, apt-get install python3-venv"; exit 1; }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/test.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(STAMP)
+
+quality: venv
+	$(BIN)/ruff check .
+
+migrations-check: venv
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# pytest exits 5 when it collects no test: make stops on any non-zero status, so that fails too.
+test: quality migrations-check
+	$(BIN)/python -m pytest
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

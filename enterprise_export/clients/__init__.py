@@ -1,0 +1,1 @@
+"""HTTP clients of the LMS and the channels; they only speak HTTP and import no models."""

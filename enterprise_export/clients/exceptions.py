@@ -1,0 +1,49 @@
+"""Errors raised by the HTTP clients; each carries the ``response`` that caused it."""
+
+
+class HttpError(Exception):
+    """An API answered, but not with what was asked for."""
+
+    reason = 'unexpected answer'
+
+    def __init__(self, response, endpoint=''):
+        self.response = response
+        self.endpoint = endpoint
+        self.status = getattr(response, 'status_code', None)
+        where = f' from the {endpoint} API' if endpoint else ''
+        super().__init__(f'{self.reason}{where} (HTTP {self.status})')
+
+
+class HttpClientError(HttpError):
+    """A 4xx answer."""
+
+    reason = 'client error'
+
+
+class HttpNotFoundError(HttpClientError):
+    """A 404 answer, or a listing without the row that was asked for."""
+
+    reason = 'not found'
+
+
+class HttpServerError(HttpError):
+    """A 5xx answer."""
+
+    reason = 'server error'
+
+
+class InvalidResponseError(HttpError):
+    """A 2xx answer whose body is not the JSON the API promises."""
+
+    reason = 'unreadable body'
+
+
+def raise_for_status(response, endpoint=''):
+    """Raise the error matching a 4xx or 5xx ``response``; do nothing for any other."""
+    status = response.status_code
+    if status == 404:
+        raise HttpNotFoundError(response, endpoint)
+    if 400 <= status < 500:
+        raise HttpClientError(response, endpoint)
+    if status >= 500:
+        raise HttpServerError(response, endpoint)

@@ -1,0 +1,211 @@
+"""
+Clients of the LMS REST APIs the exporter reads (SPEC section 2).
+
+Every client is built as ``Client(user, session=None)``. The clients of one exporter pass the
+same ``session`` (from ``build_lms_session``): one connection pool and one OAuth token. Settings
+are read when a call is made, and every call carries ``ENTERPRISE_EXPORT_LMS_TIMEOUT``.
+"""
+
+from urllib.parse import quote
+
+from edx_rest_api_client.client import OAuthAPIClient
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from enterprise_export.clients.exceptions import (
+    HttpNotFoundError,
+    InvalidResponseError,
+    raise_for_status,
+)
+from enterprise_export.conf import get_setting
+
+RETRIED_STATUSES = (429, 502, 503, 504)
+
+
+def build_lms_session():
+    """
+    An ``OAuthAPIClient`` for the LMS: JWT client credentials, pooled, retrying idempotent GETs.
+
+    Retries cover connection errors and 429/502/503/504 answers, with backoff and
+    ``Retry-After``; the pool holds as many connections as calls may be in flight.
+    """
+    timeout = get_setting('ENTERPRISE_EXPORT_LMS_TIMEOUT')
+    session = OAuthAPIClient(
+        get_setting('BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL'),
+        get_setting('BACKEND_SERVICE_EDX_OAUTH2_KEY'),
+        get_setting('BACKEND_SERVICE_EDX_OAUTH2_SECRET'),
+        timeout=timeout,
+    )
+    retries = get_setting('ENTERPRISE_EXPORT_LMS_RETRIES')
+    retry = Retry(
+        total=retries,
+        backoff_factor=0.5,
+        status_forcelist=RETRIED_STATUSES,
+        allowed_methods=frozenset({'GET'}),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    pool_size = max(10, get_setting('ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS'))
+    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
+    session.mount('http://', adapter)
+    session.mount('https://', adapter)
+    return session
+
+
+def _path_part(value):
+    """Quote a value for a URL path, keeping the ``:`` and ``+`` of course keys as they are."""
+    return quote(str(value), safe=':+')
+
+
+class LmsApiClient:
+    """One LMS REST API. Subclasses add the calls; ``endpoint`` names the API in errors."""
+
+    endpoint = 'LMS'
+
+    def __init__(self, user, session=None):
+        self.user = user
+        self._session = session
+
+    @property
+    def session(self):
+        """The shared session given at construction, else one of this client's own."""
+        if self._session is None:
+            self._session = build_lms_session()
+        return self._session
+
+    def _url(self, path):
+        return get_setting('LMS_INTERNAL_ROOT_URL').rstrip('/') + path
+
+    def _get(self, url, params=None):
+        """GET ``url``; return the decoded JSON body, or None for an empty one."""
+        response = self.session.get(url, params=params, timeout=get_setting('ENTERPRISE_EXPORT_LMS_TIMEOUT'))
+        raise_for_status(response, self.endpoint)
+        if not response.content or not response.content.strip():
+            return None
+        try:
+            return response.json()
+        except ValueError as error:
+            raise InvalidResponseError(response, self.endpoint) from error
+
+    def _get_object(self, path, params=None):
+        """GET an endpoint that answers with one JSON object; anything else is unreadable."""
+        url = self._url(path)
+        response_body = self._get(url, params)
+        if not isinstance(response_body, dict):
+            raise InvalidResponseError(None, self.endpoint)
+        return response_body
+
+    def _get_pages(self, path, params):
+        """Yield every row of a paginated listing (``{"next", "results"}``), following ``next``."""
+        url, page_params = self._url(path), params
+        while url:
+            page = self._get(url, page_params)
+            if not isinstance(page, dict) or not isinstance(page.get('results'), list):
+                raise InvalidResponseError(None, self.endpoint)
+            yield from page['results']
+            url, page_params = page.get('next'), None
+
+
+class CourseApiClient(LmsApiClient):
+    """The Course API: a run's pacing, end date and effort."""
+
+    endpoint = 'course'
+
+    def get_course_details(self, course_id):
+        """The run's details (``course_id``, ``pacing``, ``end``, ...), or None when it is unknown."""
+        try:
+            return self._get_object(f'/api/courses/v1/courses/{_path_part(course_id)}/')
+        except HttpNotFoundError:
+            return None
+
+
+class GradesApiClient(LmsApiClient):
+    """The Grades API: course grades and per-subsection grades."""
+
+    endpoint = 'grades'
+
+    def get_course_grade(self, course_id, username):
+        """
+        The learner's grade row (``passed``, ``percent``) in a run.
+
+        Raises ``HttpNotFoundError`` on a 404 (whose JSON may carry ``error_code``) and when the
+        answer has no row for this learner.
+        """
+        url = self._url(f'/api/grades/v1/courses/{_path_part(course_id)}/')
+        rows = self._get(url, {'username': username})
+        if isinstance(rows, dict):
+            rows = rows.get('results')
+        if not isinstance(rows, list):
+            raise InvalidResponseError(None, self.endpoint)
+        for row in rows:
+            if isinstance(row, dict) and row.get('username') == username:
+                return row
+        raise HttpNotFoundError(None, self.endpoint)
+
+    def get_course_assessment_grades(self, course_id, username):
+        """The learner's ``section_breakdown`` rows from the gradebook; raises ``HttpNotFoundError`` on 404."""
+        gradebook = self._get_object(
+            f'/api/grades/v1/gradebook/{_path_part(course_id)}/', {'username': username},
+        )
+        breakdown = gradebook.get('section_breakdown') or []
+        if not isinstance(breakdown, list):
+            raise InvalidResponseError(None, self.endpoint)
+        return breakdown
+
+    def iter_course_grades(self, course_id, page_size=1000):
+        """Yield every learner's grade row of a run from the bulk listing."""
+        return self._get_pages(
+            f'/api/grades/v1/courses/{_path_part(course_id)}/', {'page_size': page_size},
+        )
+
+
+class CertificatesApiClient(LmsApiClient):
+    """The Certificates API."""
+
+    endpoint = 'certificates'
+
+    def get_course_certificate(self, course_id, username):
+        """The learner's certificate (``created_date``, ``is_passing``, ``grade``, ``status``); 404 raises."""
+        return self._get_object(
+            f'/api/certificates/v0/certificates/{_path_part(username)}/courses/{_path_part(course_id)}/',
+        )
+
+
+class EnrollmentApiClient(LmsApiClient):
+    """The Enrollment API: a learner's mode in a run."""
+
+    endpoint = 'enrollment'
+
+    def get_course_enrollment(self, username, course_id):
+        """The LMS enrollment (``mode``, ``is_active``), or None on a 404 or an empty answer."""
+        url = self._url(f'/api/enrollment/v1/enrollment/{_path_part(username)},{_path_part(course_id)}')
+        try:
+            enrollment = self._get(url)
+        except HttpNotFoundError:
+            return None
+        if enrollment is not None and not isinstance(enrollment, dict):
+            raise InvalidResponseError(None, self.endpoint)
+        return enrollment or None
+
+    def iter_course_enrollments(self, course_id, page_size=1000):
+        """Yield every LMS enrollment of a run (``user``, ``mode``, ``is_active``) from the bulk listing."""
+        return self._get_pages('/api/enrollment/v1/enrollments/', {'course_id': course_id, 'page_size': page_size})
+
+
+class ThirdPartyAuthApiClient(LmsApiClient):
+    """The third-party-auth API: a learner's id at the customer's identity provider."""
+
+    endpoint = 'third-party auth'
+
+    def get_remote_id(self, idp_id, username):
+        """The learner's ``remote_id`` at identity provider ``idp_id``, or None when there is none."""
+        try:
+            users = self._get_object(
+                f'/api/third_party_auth/v0/providers/{_path_part(idp_id)}/users', {'username': username},
+            )
+        except HttpNotFoundError:
+            return None
+        results = users.get('results') or []
+        if not results or not isinstance(results[0], dict):
+            return None
+        return results[0].get('remote_id') or None

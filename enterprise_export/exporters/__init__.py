@@ -1,0 +1,1 @@
+"""Exporters read the database and the LMS and yield audit records; they never talk to a channel."""

@@ -1,0 +1,524 @@
+"""
+The learner exporter: which enrollments to report, and what the LMS says about each (SPEC section 3).
+
+An export works in chunks of enrollments (``transmission_chunk_size``) read in keyset pages.
+For each chunk the database is asked a constant number of questions (enrollments, users,
+consent, earlier transmissions); then the LMS is asked about each enrollment that may be
+reported, with up to ``ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS`` calls in flight over one
+OAuth session. Worker threads make HTTP calls only; every query and every record is made in
+the exporting thread, in the order of the enrollments.
+"""
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+
+import requests
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+from django.utils import timezone
+
+from enterprise_export.clients.exceptions import HttpError, HttpNotFoundError
+from enterprise_export.clients.lms import (
+    CertificatesApiClient,
+    CourseApiClient,
+    EnrollmentApiClient,
+    GradesApiClient,
+    build_lms_session,
+)
+from enterprise_export.conf import get_setting
+from enterprise_export.exporters.base import Exporter
+from enterprise_export.models import (
+    DataSharingConsent,
+    EnterpriseCourseEnrollment,
+    LearnerDataTransmissionAudit,
+)
+from enterprise_export.utils import (
+    get_course_key,
+    is_already_transmitted,
+    latest_transmitted_grades,
+    normalize_grade,
+    parse_lms_datetime,
+    to_epoch_milliseconds,
+)
+
+LOGGER = logging.getLogger(__name__)
+
+# What can go wrong when asking the LMS about one enrollment, other than the 404s the tables
+# handle: 4xx/5xx answers, unreadable bodies, timeouts and connection errors, missing fields.
+LMS_FAILURES = (HttpError, requests.RequestException, ValueError, KeyError, TypeError)
+
+
+@dataclass(frozen=True)
+class LearnerRun:
+    """The facts of one enrollment a worker thread needs: plain values, no model instances."""
+
+    enrollment_id: int
+    course_id: str
+    username: str
+    course_details: dict | None = None
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What the LMS says about one enrollment, as a row of SPEC section 3's tables."""
+
+    completed_date: datetime | None
+    grade: str | None
+    is_passing: bool | None
+    grade_percent: float | None
+
+
+class LearnerExporter(Exporter):
+    """
+    Yields one learner-data record (an unsaved audit row) per reportable enrollment.
+
+    Channel exporters override ``get_learner_data_records`` (and the grade words when their
+    channel uses others) and leave the rest alone.
+    """
+
+    GRADE_PASSING = 'Pass'
+    GRADE_FAILING = 'Fail'
+    GRADE_INCOMPLETE = 'In Progress'
+    GRADE_AUDIT = 'Audit'
+
+    def __init__(self, user, enterprise_configuration):
+        super().__init__(user, enterprise_configuration)
+        self._lms_session = None
+        self._clients = {}
+        self._course_details = {}
+
+    # Grade words: override the properties when a channel words grades differently.
+
+    @property
+    def grade_passing(self):
+        return self.GRADE_PASSING
+
+    @property
+    def grade_failing(self):
+        return self.GRADE_FAILING
+
+    @property
+    def grade_incomplete(self):
+        return self.GRADE_INCOMPLETE
+
+    @property
+    def grade_audit(self):
+        return self.GRADE_AUDIT
+
+    # LMS clients, built on first use and sharing one session for the exporter's life.
+
+    @property
+    def lms_session(self):
+        if self._lms_session is None:
+            self._lms_session = build_lms_session()
+        return self._lms_session
+
+    def _client(self, client_class):
+        if client_class not in self._clients:
+            self._clients[client_class] = client_class(self.user, session=self.lms_session)
+        return self._clients[client_class]
+
+    @property
+    def course_api(self):
+        return self._client(CourseApiClient)
+
+    @property
+    def grades_api(self):
+        return self._client(GradesApiClient)
+
+    @property
+    def certificates_api(self):
+        return self._client(CertificatesApiClient)
+
+    @property
+    def enrollment_api(self):
+        return self._client(EnrollmentApiClient)
+
+    def get_course_details(self, course_id):
+        """The run's Course API details, asked once per run for the exporter's life (None: unknown)."""
+        if course_id not in self._course_details:
+            self._course_details[course_id] = self.course_api.get_course_details(course_id)
+        return self._course_details[course_id]
+
+    # Consent and audit enrollments.
+
+    def is_audit_enrollment(self, mode):
+        """True when an LMS enrollment mode is one of ``ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES``."""
+        return mode in get_setting('ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES')
+
+    def is_audit_reporting_disabled(self, mode):
+        """True for an audit enrollment of a customer who does not report audit data."""
+        return self.is_audit_enrollment(mode) and not self.enterprise_customer.enables_audit_data_reporting
+
+    def has_data_sharing_consent(self, enrollment):
+        """
+        True when the learner granted consent for the run (or its course) and, should this be an
+        audit enrollment, the customer reports audit data. Asks the LMS for the mode only when
+        consent was granted.
+        """
+        username = enrollment.enterprise_customer_user.username
+        consent = DataSharingConsent.objects.proxied_get(
+            username=username, course_id=enrollment.course_id, enterprise_customer=self.enterprise_customer,
+        )
+        if not consent.granted:
+            return False
+        lms_enrollment = self.enrollment_api.get_course_enrollment(username, enrollment.course_id)
+        return not self.is_audit_reporting_disabled((lms_enrollment or {}).get('mode'))
+
+    # Course-level export.
+
+    def export(self, *, learner_to_transmit=None, course_run_id=None, grade=None, is_passing=False,
+               completed_date=None, skip_transmitted=True, TransmissionAudit=None, app_label=None):  # noqa: N803
+        """
+        Yield the unsaved audit records of every enrollment that may and should be reported.
+
+        With both ``learner_to_transmit`` (a user) and ``course_run_id``, only that learner's
+        enrollment in that run is exported; ``grade`` and ``is_passing`` are then what the caller
+        believes, and the LMS wins where they differ. ``completed_date`` is only logged.
+        An enrollment already sent with ``grade`` to ``TransmissionAudit`` is skipped while
+        ``skip_transmitted`` holds.
+        """
+        single_learner = learner_to_transmit is not None and course_run_id is not None
+        if single_learner:
+            LOGGER.debug('Single-learner export; the caller gives completion date %s', completed_date,
+                         extra={'course_id': course_run_id, 'channel': app_label})
+            enrollments = self.get_enrollments(learner_to_transmit, course_run_id)
+        else:
+            enrollments = self.get_enrollments()
+        for chunk in self._enrollment_chunks(enrollments):
+            if TransmissionAudit is not None and skip_transmitted:
+                chunk = self._drop_transmitted(chunk, TransmissionAudit, grade)
+            runs = self._reportable_runs(chunk, need_course_details=True)
+            completions = self._map_lms(self._lms_completion, [run for _, run in runs])
+            for (enrollment, run), completion in zip(runs, completions, strict=True):
+                if completion is None:
+                    continue
+                if single_learner:
+                    self._log_conflicts(run, completion, grade, is_passing)
+                yield from self.get_learner_data_records(
+                    enrollment,
+                    completed_date=completion.completed_date,
+                    grade=completion.grade,
+                    is_passing=completion.is_passing,
+                    grade_percent=completion.grade_percent,
+                )
+
+    def get_enrollments(self, learner=None, course_run_id=None):
+        """The customer's enrollments of active, linked learners; narrowed to one when both are given."""
+        enrollments = EnterpriseCourseEnrollment.objects.filter(
+            enterprise_customer_user__enterprise_customer=self.enterprise_customer,
+            enterprise_customer_user__active=True,
+            enterprise_customer_user__linked=True,
+        ).select_related('enterprise_customer_user')
+        if learner is not None and course_run_id is not None:
+            enrollments = enrollments.filter(enterprise_customer_user__user_id=learner.pk, course_id=course_run_id)
+        return enrollments
+
+    def get_learner_data_records(self, enrollment, completed_date=None, grade=None, is_passing=False,
+                                 grade_percent=None):
+        """
+        The unsaved audit rows to send for one enrollment; an empty list sends nothing.
+
+        Override in a channel to look up the learner's identity there and return its own rows.
+        """
+        return [LearnerDataTransmissionAudit(
+            enterprise_course_enrollment_id=enrollment.id,
+            course_id=enrollment.course_id,
+            course_completed=bool(is_passing) if completed_date else False,
+            completed_timestamp=to_epoch_milliseconds(completed_date),
+            grade=grade,
+        )]
+
+    def _lms_completion(self, run):
+        """Ask the LMS about one enrollment (HTTP only) and read it through SPEC section 3's tables."""
+        mode = self._lms_mode(run)
+        if self.is_audit_reporting_disabled(mode):
+            LOGGER.debug('Skipped an audit enrollment: the customer does not report audit data',
+                         extra={'enrollment_id': run.enrollment_id})
+            return None
+        is_audit = self.is_audit_enrollment(mode)
+        if run.course_details.get('pacing') == 'instructor' and not is_audit:
+            return self._certificate_completion(run)
+        return self._grades_completion(run, is_audit)
+
+    def _lms_mode(self, run):
+        lms_enrollment = self.enrollment_api.get_course_enrollment(run.username, run.course_id)
+        return (lms_enrollment or {}).get('mode')
+
+    def _certificate_completion(self, run):
+        try:
+            certificate = self.certificates_api.get_course_certificate(run.course_id, run.username)
+        except HttpNotFoundError:
+            return Completion(None, self.grade_incomplete, False, None)
+        is_passing = bool(certificate.get('is_passing'))
+        created = certificate.get('created_date')
+        return Completion(
+            completed_date=parse_lms_datetime(created) if created else timezone.now(),
+            grade=self.grade_passing if is_passing else self.grade_failing,
+            is_passing=is_passing,
+            grade_percent=certificate.get('grade'),
+        )
+
+    def _grades_completion(self, run, is_audit):
+        try:
+            course_grade = self.grades_api.get_course_grade(run.course_id, run.username)
+        except HttpNotFoundError as error:
+            self._log_missing_grade(run, error)
+            return Completion(None, None, None, None)
+        passed = bool(course_grade.get('passed'))
+        percent = course_grade.get('percent')
+        now = timezone.now()
+        end = run.course_details.get('end')
+        end_date = parse_lms_datetime(end) if end else None
+        if end_date is not None and end_date < now:
+            if is_audit:
+                grade = self.grade_audit
+            else:
+                grade = self.grade_passing if passed else self.grade_failing
+            return Completion(end_date, grade, passed, percent)
+        if passed:
+            return Completion(now, self.grade_passing, True, percent)
+        return Completion(None, self.grade_incomplete, passed, percent)
+
+    @staticmethod
+    def _log_missing_grade(run, error):
+        extra = {'enrollment_id': run.enrollment_id, 'course_id': run.course_id}
+        if _error_code(error) == 'user_not_enrolled':
+            LOGGER.info('No grade: the learner is not enrolled in the run in the LMS', extra=extra)
+        else:
+            LOGGER.error('No grade for enrollment %s in %s: %s', run.enrollment_id, run.course_id, error,
+                         extra=extra)
+
+    @staticmethod
+    def _log_conflicts(run, completion, grade, is_passing):
+        """In a single-learner export, say when the caller's grade or passing differ from the LMS's."""
+        grade_differs = grade is not None and normalize_grade(grade) != completion.grade
+        passing_differs = bool(is_passing) and not completion.is_passing
+        if grade_differs or passing_differs:
+            LOGGER.error(
+                'Conflicting data for enrollment %s in %s: caller grade %s passing %s, LMS grade %s passing %s;'
+                ' the LMS wins',
+                run.enrollment_id, run.course_id, grade, is_passing, completion.grade, completion.is_passing,
+                extra={'enrollment_id': run.enrollment_id, 'course_id': run.course_id},
+            )
+
+    # Assessment-level export.
+
+    def bulk_assessment_level_export(self):
+        """Yield one record per attempted subsection of every consenting enrollment of the customer."""
+        for chunk in self._enrollment_chunks(self.get_enrollments()):
+            runs = self._reportable_runs(chunk, need_course_details=False)
+            yield from self._assessment_records(runs)
+
+    def single_assessment_level_export(self, *, learner_to_transmit, course_run_id, grade=None,
+                                       subsection_id=None, TransmissionAudit=None):  # noqa: N803
+        """
+        Yield the subsection records of one learner's enrollment in one run.
+
+        Nothing when the enrollment is missing, was already sent with ``grade`` for
+        ``subsection_id``, lacks consent, or its course has no details.
+        """
+        enrollment = self.get_enrollments(learner_to_transmit, course_run_id).first()
+        if enrollment is None:
+            LOGGER.info('No enrollment of an active, linked learner of this customer in %s', course_run_id,
+                        extra={'course_id': course_run_id,
+                               'enterprise_customer_uuid': str(self.enterprise_customer.pk)})
+            return
+        if TransmissionAudit is not None and is_already_transmitted(
+            TransmissionAudit, enrollment.id, grade, subsection_id=subsection_id,
+            plugin_configuration_id=getattr(self.enterprise_configuration, 'id', None),
+        ):
+            return
+        runs = self._reportable_runs([enrollment], need_course_details=True)
+        yield from self._assessment_records(runs)
+
+    def get_learner_assessment_data_records(self, enrollment, assessment_grades):
+        """
+        The unsaved subsection rows of one enrollment: one per attempted subsection with a grade.
+
+        ``grade`` is the subsection's ``percent`` written as Python writes the float (``0.0`` kept).
+        """
+        records = []
+        for subsection in assessment_grades:
+            if not isinstance(subsection, dict) or not subsection.get('attempted'):
+                continue
+            percent = subsection.get('percent')
+            if percent is None:
+                continue
+            records.append(LearnerDataTransmissionAudit(
+                enterprise_course_enrollment_id=enrollment.id,
+                course_id=enrollment.course_id,
+                subsection_id=subsection.get('module_id') or '',
+                grade=normalize_grade(float(percent)),
+            ))
+        return records
+
+    def _assessment_records(self, runs):
+        grade_lists = self._map_lms(self._lms_assessment_grades, [run for _, run in runs])
+        for (enrollment, _run), assessment_grades in zip(runs, grade_lists, strict=True):
+            if assessment_grades:
+                yield from self.get_learner_assessment_data_records(enrollment, assessment_grades)
+
+    def _lms_assessment_grades(self, run):
+        if self.is_audit_reporting_disabled(self._lms_mode(run)):
+            return None
+        try:
+            return self.grades_api.get_course_assessment_grades(run.course_id, run.username)
+        except HttpNotFoundError:
+            LOGGER.info('No subsection grades in the LMS', extra={'enrollment_id': run.enrollment_id})
+            return None
+
+    # The chunk pipeline shared by both levels.
+
+    def _enrollment_chunks(self, enrollments):
+        """Yield lists of at most ``transmission_chunk_size`` enrollments, read in (course_id, id) keyset pages."""
+        size = max(1, int(getattr(self.enterprise_configuration, 'transmission_chunk_size', 0) or 500))
+        enrollments = enrollments.order_by('course_id', 'id')
+        after = None
+        while True:
+            page = enrollments
+            if after is not None:
+                page = page.filter(Q(course_id__gt=after[0]) | Q(course_id=after[0], id__gt=after[1]))
+            chunk = list(page[:size])
+            if chunk:
+                yield chunk
+            if len(chunk) < size:
+                return
+            after = (chunk[-1].course_id, chunk[-1].id)
+
+    def _drop_transmitted(self, chunk, TransmissionAudit, grade):  # noqa: N803
+        """Leave out the enrollments whose latest successful transmission carried ``grade``."""
+        sent_grades = latest_transmitted_grades(
+            TransmissionAudit, [enrollment.id for enrollment in chunk],
+            plugin_configuration_id=getattr(self.enterprise_configuration, 'id', None),
+        )
+        wanted = normalize_grade(grade)
+        return [
+            enrollment for enrollment in chunk
+            if enrollment.id not in sent_grades or sent_grades[enrollment.id] != wanted
+        ]
+
+    def _reportable_runs(self, chunk, need_course_details):
+        """
+        Pair each enrollment of the chunk that may be reported with its ``LearnerRun``.
+
+        Loads the chunk's users and consent in two queries; leaves out learners without an LMS
+        user, without consent, and (when ``need_course_details``) runs the Course API does not know.
+        """
+        self._load_users(chunk)
+        consented = self._consented_ids(chunk)
+        runs = []
+        for enrollment in chunk:
+            if enrollment.id not in consented:
+                continue
+            details = None
+            if need_course_details:
+                details = self._course_details_or_none(enrollment)
+                if details is None:
+                    continue
+            runs.append((enrollment, LearnerRun(
+                enrollment.id, enrollment.course_id, enrollment.enterprise_customer_user.username, details,
+            )))
+        return runs
+
+    def _course_details_or_none(self, enrollment):
+        extra = {'enrollment_id': enrollment.id, 'course_id': enrollment.course_id}
+        try:
+            details = self.get_course_details(enrollment.course_id)
+        except LMS_FAILURES as error:
+            LOGGER.error('Skipped enrollment %s: course details of %s failed: %s',
+                         enrollment.id, enrollment.course_id, _reason(error), extra=extra)
+            return None
+        if details is None:
+            LOGGER.error('Skipped enrollment %s: the Course API has no details for %s',
+                         enrollment.id, enrollment.course_id, extra=extra)
+        return details
+
+    @staticmethod
+    def _load_users(chunk):
+        """Give each learner of the chunk its Django user, in one query."""
+        learners = [enrollment.enterprise_customer_user for enrollment in chunk]
+        users = get_user_model().objects.in_bulk({learner.user_id for learner in learners})
+        for learner in learners:
+            learner.__dict__['user'] = users.get(learner.user_id)
+
+    def _consented_ids(self, chunk):
+        """
+        The ids of the chunk's enrollments whose learner granted consent, in one query.
+
+        Same rule as ``DataSharingConsent.objects.proxied_get``: the run's row, else the course
+        key's row, else no consent.
+        """
+        wanted = {}
+        for enrollment in chunk:
+            username = enrollment.enterprise_customer_user.username
+            if username is None:
+                LOGGER.warning('Skipped enrollment %s: its learner has no LMS user', enrollment.id,
+                               extra={'enrollment_id': enrollment.id})
+                continue
+            wanted[enrollment.id] = (username, enrollment.course_id, get_course_key(enrollment.course_id))
+        course_ids = {run for _, run, _ in wanted.values()} | {key for _, _, key in wanted.values() if key}
+        granted = {
+            (username, course_id): is_granted
+            for username, course_id, is_granted in DataSharingConsent.objects.filter(
+                enterprise_customer=self.enterprise_customer,
+                username__in={username for username, _, _ in wanted.values()},
+                course_id__in=course_ids,
+            ).values_list('username', 'course_id', 'granted')
+        }
+        consented = set()
+        for enrollment_id, (username, run_id, course_key) in wanted.items():
+            consent = granted.get((username, run_id), granted.get((username, course_key)))
+            if consent:
+                consented.add(enrollment_id)
+        return consented
+
+    def _map_lms(self, work, runs):
+        """
+        ``work`` applied to each run, results in the runs' order; a failing call gives None.
+
+        Up to ``ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS`` runs are worked on at once (1: one
+        after the other, the reference path). The OAuth token is fetched before the fan-out.
+        """
+        concurrency = int(get_setting('ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS'))
+
+        def guarded(run):
+            return self._guarded(work, run)
+
+        if concurrency <= 1 or len(runs) <= 1:
+            return [guarded(run) for run in runs]
+        try:
+            self.lms_session.get_jwt_access_token()
+        except requests.RequestException as error:
+            LOGGER.error('Could not get an LMS access token: %s', _reason(error))
+        with ThreadPoolExecutor(max_workers=min(concurrency, len(runs)),
+                                thread_name_prefix='enterprise-export') as pool:
+            return list(pool.map(guarded, runs))
+
+    @staticmethod
+    def _guarded(work, run):
+        try:
+            return work(run)
+        except LMS_FAILURES as error:
+            LOGGER.error('Skipped enrollment %s in %s this run: the LMS failed: %s',
+                         run.enrollment_id, run.course_id, _reason(error),
+                         extra={'enrollment_id': run.enrollment_id, 'course_id': run.course_id})
+            LOGGER.debug('LMS failure detail', exc_info=True)
+            return None
+
+
+def _reason(error):
+    """Why an LMS call failed, without the URL (which may name the learner)."""
+    if isinstance(error, HttpError):
+        return str(error)
+    return type(error).__name__
+
+
+def _error_code(error):
+    """The ``error_code`` of a 404's JSON body, if it has one."""
+    try:
+        return error.response.json().get('error_code')
+    except (AttributeError, ValueError):
+        return None

@@ -1,0 +1,222 @@
+"""
+Data model of enterprise_export: customers, their learners and enrollments, consent, and audits.
+
+Models import no clients, exporters or transmitters (see ``enterprise_export.channels``).
+"""
+
+import uuid
+from functools import cached_property
+
+from django.contrib.auth import get_user_model
+from django.db import models
+
+from enterprise_export.utils import get_course_key
+
+
+class EnterpriseCustomer(models.Model):
+    """A company that buys courses for its employees."""
+
+    uuid = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=30, unique=True)
+    active = models.BooleanField(default=True)
+    enable_audit_enrollment = models.BooleanField(
+        default=False, help_text='Learners of this customer may enroll in audit mode.',
+    )
+    enable_audit_data_reporting = models.BooleanField(
+        default=False, help_text='Report audit enrollments too (needs audit enrollment enabled).',
+    )
+
+    class Meta:
+        ordering = ['name']
+
+    def __str__(self):
+        return f'{self.name} ({self.slug})'
+
+    @property
+    def enables_audit_data_reporting(self):
+        """Audit enrollments are reported only when both audit flags are on."""
+        return self.enable_audit_enrollment and self.enable_audit_data_reporting
+
+
+class LinkedEnterpriseCustomerUserManager(models.Manager):
+    """Hides learners who were unlinked from their customer."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(linked=True)
+
+
+class EnterpriseCustomerUser(models.Model):
+    """
+    One employee (a Django user of the LMS) linked to one customer.
+
+    .. pii: user_id points at the LMS user; username and email are read from there, not stored.
+    .. pii_types: id
+    .. pii_retirement: local_api
+    """
+
+    enterprise_customer = models.ForeignKey(
+        EnterpriseCustomer, on_delete=models.CASCADE, related_name='enterprise_customer_users',
+    )
+    user_id = models.PositiveIntegerField(help_text="The LMS user's id.")
+    active = models.BooleanField(default=True)
+    linked = models.BooleanField(default=True)
+
+    objects = LinkedEnterpriseCustomerUserManager()
+    all_objects = models.Manager()  # noqa: DJ012 (a second manager, not a field)
+
+    class Meta:
+        unique_together = [('enterprise_customer', 'user_id')]
+        base_manager_name = 'all_objects'
+
+    def __str__(self):
+        return f'learner {self.pk} of {self.enterprise_customer_id}'
+
+    @cached_property
+    def user(self):
+        """The Django user, or None when it no longer exists (the exporter loads a chunk's at once)."""
+        return get_user_model().objects.filter(pk=self.user_id).first()
+
+    @property
+    def username(self):
+        user = self.user
+        return user.username if user else None
+
+    @property
+    def user_email(self):
+        user = self.user
+        return user.email if user else None
+
+
+class EnterpriseCourseEnrollment(models.Model):
+    """A learner's enrollment in one course run, made through the customer."""
+
+    enterprise_customer_user = models.ForeignKey(
+        EnterpriseCustomerUser, on_delete=models.CASCADE, related_name='enterprise_enrollments',
+    )
+    course_id = models.CharField(max_length=255, help_text='The course run key.')
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        unique_together = [('enterprise_customer_user', 'course_id')]
+        # The exporter reads enrollments in keyset pages ordered by (course_id, id).
+        indexes = [models.Index(fields=['course_id', 'id'], name='ee_enrollment_keyset')]
+
+    def __str__(self):
+        return f'enrollment {self.pk} in {self.course_id}'
+
+
+class DataSharingConsentManager(models.Manager):
+    """Finds a learner's consent for a course run, falling back to its course key."""
+
+    def proxied_get(self, *, username, course_id, enterprise_customer):
+        """
+        Return the consent for this run, else for the run's course key, else an unsaved refusal.
+
+        A learner with no consent row therefore counts as not having consented.
+        """
+        candidates = [course_id]
+        course_key = get_course_key(course_id)
+        if course_key and course_key != course_id:
+            candidates.append(course_key)
+        rows = {
+            consent.course_id: consent
+            for consent in self.filter(
+                enterprise_customer=enterprise_customer, username=username, course_id__in=candidates,
+            )
+        }
+        for candidate in candidates:
+            if candidate in rows:
+                return rows[candidate]
+        return self.model(
+            enterprise_customer=enterprise_customer, username=username, course_id=course_id, granted=False,
+        )
+
+
+class DataSharingConsent(models.Model):
+    """
+    Whether a learner lets the customer see their data for a course run or course.
+
+    .. pii: username identifies the learner.
+    .. pii_types: username
+    .. pii_retirement: local_api
+    """
+
+    enterprise_customer = models.ForeignKey(
+        EnterpriseCustomer, on_delete=models.CASCADE, related_name='data_sharing_consents',
+    )
+    username = models.CharField(max_length=150)
+    course_id = models.CharField(max_length=255, help_text='A course run key or a course key.')
+    granted = models.BooleanField(null=True)
+
+    objects = DataSharingConsentManager()
+
+    class Meta:
+        unique_together = [('enterprise_customer', 'username', 'course_id')]
+
+    def __str__(self):
+        state = {True: 'granted', False: 'refused', None: 'not given'}[self.granted]
+        return f'consent {state} for {self.course_id}'
+
+
+class EnterpriseCustomerPluginConfiguration(models.Model):
+    """
+    What every channel configuration has: its customer, on/off, chunk size and worker user.
+
+    Subclasses set ``channel_code`` and add their channel's connection fields.
+    """
+
+    channel_code = None
+
+    enterprise_customer = models.ForeignKey(EnterpriseCustomer, on_delete=models.CASCADE)
+    active = models.BooleanField(default=True)
+    transmission_chunk_size = models.PositiveIntegerField(
+        default=500, help_text='Enrollments read and exported together.',
+    )
+    channel_worker_username = models.CharField(
+        max_length=255, blank=True,
+        help_text='The LMS user single-learner exports run as; blank: ENTERPRISE_CHANNEL_WORKER_USERNAME.',
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f'{self.channel_code} configuration {self.pk} of {self.enterprise_customer_id}'
+
+
+class BaseLearnerDataTransmissionAudit(models.Model):
+    """
+    The fields every transmission audit has: what was (or was to be) sent and how it went.
+
+    ``subsection_id`` is blank for course-level rows. ``status`` is the channel's HTTP status,
+    null until sent or when no answer came; ``error_message`` says what went wrong.
+    """
+
+    enterprise_course_enrollment_id = models.PositiveIntegerField(db_index=True)
+    course_id = models.CharField(max_length=255)
+    subsection_id = models.CharField(max_length=255, blank=True, default='')
+    course_completed = models.BooleanField(default=False)
+    completed_timestamp = models.BigIntegerField(null=True, blank=True, help_text='Epoch milliseconds.')
+    grade = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 (None: no grade known)
+    status = models.PositiveSmallIntegerField(null=True, blank=True, help_text='HTTP status of the last attempt.')
+    error_message = models.TextField(blank=True, default='')
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f'{type(self).__name__} for enrollment {self.enterprise_course_enrollment_id} in {self.course_id}'
+
+    @property
+    def sent_successfully(self):
+        """True when the last attempt got a 2xx answer and left no error."""
+        return self.status is not None and 200 <= self.status < 300 and not self.error_message
+
+
+class LearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
+    """The channel-independent audit record the generic exporter yields."""

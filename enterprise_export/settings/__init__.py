@@ -1,0 +1,1 @@
+"""Settings of enterprise_export for the Open edX plugin framework."""

@@ -1,0 +1,32 @@
+"""
+Defaults for every setting enterprise_export reads.
+
+The LMS calls ``plugin_settings`` through the ``lms.djangoapp`` plugin entry point; a host
+that does not (tests, the demo) still gets these defaults, because the app reads every
+setting through ``enterprise_export.conf.get_setting`` at call time.
+"""
+
+DEFAULTS = {
+    # The LMS: server-to-server API base, public base for redirects, OAuth client credentials.
+    'LMS_ROOT_URL': 'http://localhost:18000',
+    'LMS_INTERNAL_ROOT_URL': 'http://localhost:18000',
+    'BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL': 'http://localhost:18000/oauth2',
+    'BACKEND_SERVICE_EDX_OAUTH2_KEY': '',
+    'BACKEND_SERVICE_EDX_OAUTH2_SECRET': '',
+    # (connect, read) timeouts in seconds.
+    'ENTERPRISE_EXPORT_LMS_TIMEOUT': (3.05, 10),
+    'ENTERPRISE_EXPORT_CHANNEL_TIMEOUT': (3.05, 30),
+    # Retries of idempotent LMS calls on 429/502/503/504 and connection errors, with backoff.
+    'ENTERPRISE_EXPORT_LMS_RETRIES': 2,
+    'ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES': ['audit', 'honor'],
+    'ENTERPRISE_CHANNEL_WORKER_USERNAME': 'enterprise_channel_worker',
+    'ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS': 8,
+    'ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS': 20,
+}
+
+
+def plugin_settings(settings):
+    """Give the host's settings object every default it does not define itself."""
+    for name, default in DEFAULTS.items():
+        if not hasattr(settings, name):
+            setattr(settings, name, default)

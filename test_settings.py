@@ -1,0 +1,59 @@
+"""Settings for the test suite and ``manage.py``: SQLite in memory, eager Celery, a fake LMS host."""
+
+SECRET_KEY = 'enterprise-export-tests-only'
+DEBUG = False
+USE_TZ = True
+TIME_ZONE = 'UTC'
+ROOT_URLCONF = 'test_urls'
+DEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'
+
+INSTALLED_APPS = [
+    'django.contrib.admin',
+    'django.contrib.auth',
+    'django.contrib.contenttypes',
+    'django.contrib.sessions',
+    'django.contrib.messages',
+    'rest_framework',
+    'enterprise_export',
+]
+
+MIDDLEWARE = [
+    'django.contrib.sessions.middleware.SessionMiddleware',
+    'django.middleware.common.CommonMiddleware',
+    'django.middleware.csrf.CsrfViewMiddleware',
+    'django.contrib.auth.middleware.AuthenticationMiddleware',
+    'django.contrib.messages.middleware.MessageMiddleware',
+]
+
+TEMPLATES = [{
+    'BACKEND': 'django.template.backends.django.DjangoTemplates',
+    'APP_DIRS': True,
+    'OPTIONS': {'context_processors': [
+        'django.template.context_processors.request',
+        'django.contrib.auth.context_processors.auth',
+        'django.contrib.messages.context_processors.messages',
+    ]},
+}]
+
+DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': ':memory:'}}
+CACHES = {'default': {'BACKEND': 'django.core.cache.backends.locmem.LocMemCache'}}
+
+# The LMS the clients talk to; tests fake it with `responses`.
+LMS_ROOT_URL = 'http://lms.example.com'
+LMS_INTERNAL_ROOT_URL = 'http://lms.internal'
+BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL = 'http://lms.internal/oauth2'
+BACKEND_SERVICE_EDX_OAUTH2_KEY = 'enterprise-export-key'
+BACKEND_SERVICE_EDX_OAUTH2_SECRET = 'enterprise-export-secret'
+
+# Celery runs tasks in the calling process, as the LMS's test settings do.
+CELERY_ALWAYS_EAGER = True
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = 'memory://'
+
+LOGGING = {
+    'version': 1,
+    'disable_existing_loggers': False,
+    'handlers': {'console': {'class': 'logging.StreamHandler'}},
+    'loggers': {'enterprise_export': {'handlers': ['console'], 'level': 'WARNING'}},
+}
+OPENEDX_TELEMETRY = []  # edx-django-utils: no New Relic here

@@ -1,0 +1,74 @@
+"""factory-boy factories of the models, with realistic defaults."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+from enterprise_export import models
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ('username',)
+
+    username = factory.Sequence(lambda n: f'learner{n}')
+    email = factory.LazyAttribute(lambda user: f'{user.username}@example.com')
+
+
+class EnterpriseCustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.EnterpriseCustomer
+
+    name = factory.Sequence(lambda n: f'Customer {n}')
+    slug = factory.Sequence(lambda n: f'customer-{n}')
+
+
+class EnterpriseCustomerUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.EnterpriseCustomerUser
+
+    enterprise_customer = factory.SubFactory(EnterpriseCustomerFactory)
+    user_id = factory.LazyFunction(lambda: UserFactory().pk)
+
+
+class EnterpriseCourseEnrollmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.EnterpriseCourseEnrollment
+
+    enterprise_customer_user = factory.SubFactory(EnterpriseCustomerUserFactory)
+    course_id = 'course-v1:edX+DemoX+Demo_2026'
+
+
+class DataSharingConsentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.DataSharingConsent
+
+    enterprise_customer = factory.SubFactory(EnterpriseCustomerFactory)
+    username = factory.Sequence(lambda n: f'learner{n}')
+    course_id = 'course-v1:edX+DemoX+Demo_2026'
+    granted = True
+
+
+class LearnerDataTransmissionAuditFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.LearnerDataTransmissionAudit
+
+    enterprise_course_enrollment_id = factory.Sequence(lambda n: n + 1)
+    course_id = 'course-v1:edX+DemoX+Demo_2026'
+    course_completed = True
+    completed_timestamp = 1491331551000
+    grade = 'Pass'
+    status = 200
+
+
+def consenting_enrollment(enterprise_customer, course_id='course-v1:edX+DemoX+Demo_2026', user=None, **learner):
+    """An enrollment of a (new) learner of ``enterprise_customer`` who granted consent for the run."""
+    user = user or UserFactory()
+    learner_row, _ = models.EnterpriseCustomerUser.all_objects.get_or_create(
+        enterprise_customer=enterprise_customer, user_id=user.pk, defaults=learner,
+    )
+    enrollment = EnterpriseCourseEnrollmentFactory(enterprise_customer_user=learner_row, course_id=course_id)
+    DataSharingConsentFactory(
+        enterprise_customer=enterprise_customer, username=user.username, course_id=course_id, granted=True,
+    )
+    return enrollment

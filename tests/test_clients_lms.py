@@ -1,0 +1,202 @@
+"""The LMS clients: URLs, query strings, error mapping, timeouts and the shared OAuth token."""
+
+
+import pytest
+import requests
+from responses import matchers
+
+from enterprise_export.clients.exceptions import (
+    HttpClientError,
+    HttpNotFoundError,
+    HttpServerError,
+    InvalidResponseError,
+)
+from enterprise_export.clients.lms import (
+    CertificatesApiClient,
+    CourseApiClient,
+    EnrollmentApiClient,
+    GradesApiClient,
+    ThirdPartyAuthApiClient,
+    build_lms_session,
+)
+from test_utils.fake_lms import LMS, TOKEN, TOKEN_URL
+
+RUN = 'course-v1:edX+DemoX+Demo_2026'
+
+
+@pytest.fixture
+def token(http):
+    return http.post(TOKEN_URL, json={'access_token': TOKEN, 'expires_in': 3600})
+
+
+def last_url(http):
+    return http.calls[-1].request.url
+
+
+def test_course_details_url_keeps_the_run_key(http, token):
+    http.get(f'{LMS}/api/courses/v1/courses/{RUN}/', json={'course_id': RUN, 'pacing': 'self', 'end': None})
+    details = CourseApiClient('worker').get_course_details(RUN)
+    assert details['pacing'] == 'self'
+    assert last_url(http) == f'{LMS}/api/courses/v1/courses/course-v1:edX+DemoX+Demo_2026/'
+    assert http.calls[-1].request.headers['Authorization'] == f'JWT {TOKEN}'
+
+
+def test_course_details_404_is_none(http, token):
+    http.get(f'{LMS}/api/courses/v1/courses/{RUN}/', status=404, json={'detail': 'Not found.'})
+    assert CourseApiClient('worker').get_course_details(RUN) is None
+
+
+def test_course_grade_picks_the_learners_row(http, token):
+    http.get(
+        f'{LMS}/api/grades/v1/courses/{RUN}/',
+        match=[matchers.query_param_matcher({'username': 'ada'})],
+        json=[{'username': 'bob', 'passed': False, 'percent': 0.1},
+              {'username': 'ada', 'passed': True, 'percent': 0.91}],
+    )
+    grade = GradesApiClient('worker').get_course_grade(RUN, 'ada')
+    assert (grade['passed'], grade['percent']) == (True, 0.91)
+    assert last_url(http) == f'{LMS}/api/grades/v1/courses/course-v1:edX+DemoX+Demo_2026/?username=ada'
+
+
+def test_course_grade_without_the_learners_row_is_not_found(http, token):
+    http.get(f'{LMS}/api/grades/v1/courses/{RUN}/', json=[{'username': 'bob', 'passed': True, 'percent': 1.0}])
+    with pytest.raises(HttpNotFoundError):
+        GradesApiClient('worker').get_course_grade(RUN, 'ada')
+
+
+def test_course_grade_404_carries_the_response(http, token):
+    http.get(f'{LMS}/api/grades/v1/courses/{RUN}/', status=404, json={'error_code': 'user_not_enrolled'})
+    with pytest.raises(HttpNotFoundError) as caught:
+        GradesApiClient('worker').get_course_grade(RUN, 'ada')
+    assert caught.value.response.json() == {'error_code': 'user_not_enrolled'}
+    assert caught.value.status == 404
+
+
+def test_assessment_grades_are_the_section_breakdown(http, token):
+    breakdown = [{'attempted': True, 'module_id': 'block-v1:edX+DemoX+Demo_2026+type@sequential+block@s1',
+                  'percent': 0.5, 'label': 'HW 01'}]
+    http.get(f'{LMS}/api/grades/v1/gradebook/{RUN}/', json={'username': 'ada', 'section_breakdown': breakdown})
+    assert GradesApiClient('worker').get_course_assessment_grades(RUN, 'ada') == breakdown
+    assert last_url(http) == f'{LMS}/api/grades/v1/gradebook/course-v1:edX+DemoX+Demo_2026/?username=ada'
+
+
+def test_assessment_grades_404_raises(http, token):
+    http.get(f'{LMS}/api/grades/v1/gradebook/{RUN}/', status=404)
+    with pytest.raises(HttpNotFoundError):
+        GradesApiClient('worker').get_course_assessment_grades(RUN, 'ada')
+
+
+def test_certificate_url(http, token):
+    http.get(
+        f'{LMS}/api/certificates/v0/certificates/ada/courses/{RUN}/',
+        json={'created_date': '2026-05-01T10:00:00Z', 'is_passing': True, 'grade': '0.82', 'status': 'downloadable'},
+    )
+    assert CertificatesApiClient('worker').get_course_certificate(RUN, 'ada')['grade'] == '0.82'
+    assert last_url(http) == f'{LMS}/api/certificates/v0/certificates/ada/courses/course-v1:edX+DemoX+Demo_2026/'
+
+
+def test_certificate_404_raises(http, token):
+    http.get(f'{LMS}/api/certificates/v0/certificates/ada/courses/{RUN}/', status=404)
+    with pytest.raises(HttpNotFoundError):
+        CertificatesApiClient('worker').get_course_certificate(RUN, 'ada')
+
+
+def test_enrollment_url_joins_username_and_run_with_a_comma(http, token):
+    http.get(f'{LMS}/api/enrollment/v1/enrollment/ada,{RUN}', json={'mode': 'verified', 'is_active': True})
+    assert EnrollmentApiClient('worker').get_course_enrollment('ada', RUN)['mode'] == 'verified'
+    assert last_url(http) == f'{LMS}/api/enrollment/v1/enrollment/ada,course-v1:edX+DemoX+Demo_2026'
+
+
+@pytest.mark.parametrize('answer', [{'status': 404}, {'status': 200, 'body': ''}])
+def test_enrollment_missing_or_empty_is_none(http, token, answer):
+    http.get(f'{LMS}/api/enrollment/v1/enrollment/ada,{RUN}', **answer)
+    assert EnrollmentApiClient('worker').get_course_enrollment('ada', RUN) is None
+
+
+def test_remote_id(http, token):
+    http.get(
+        f'{LMS}/api/third_party_auth/v0/providers/saml-acme/users',
+        match=[matchers.query_param_matcher({'username': 'ada'})],
+        json={'results': [{'username': 'ada', 'remote_id': 'SAP-0042'}]},
+    )
+    assert ThirdPartyAuthApiClient('worker').get_remote_id('saml-acme', 'ada') == 'SAP-0042'
+    assert last_url(http) == f'{LMS}/api/third_party_auth/v0/providers/saml-acme/users?username=ada'
+
+
+@pytest.mark.parametrize('answer', [{'json': {'results': []}}, {'status': 404}])
+def test_no_remote_id_is_none(http, token, answer):
+    http.get(f'{LMS}/api/third_party_auth/v0/providers/saml-acme/users', **answer)
+    assert ThirdPartyAuthApiClient('worker').get_remote_id('saml-acme', 'ada') is None
+
+
+@pytest.mark.parametrize('status, error', [
+    (500, HttpServerError), (503, HttpServerError), (400, HttpClientError), (403, HttpClientError),
+])
+def test_error_statuses_are_mapped(http, token, status, error, settings):
+    settings.ENTERPRISE_EXPORT_LMS_RETRIES = 0
+    http.get(f'{LMS}/api/certificates/v0/certificates/ada/courses/{RUN}/', status=status, body='oops')
+    with pytest.raises(error) as caught:
+        CertificatesApiClient('worker').get_course_certificate(RUN, 'ada')
+    assert caught.value.response.status_code == status
+    assert not isinstance(caught.value, HttpNotFoundError)
+
+
+def test_a_body_that_is_not_json_is_an_invalid_response(http, token):
+    http.get(f'{LMS}/api/courses/v1/courses/{RUN}/', body='<html>maintenance</html>')
+    with pytest.raises(InvalidResponseError):
+        CourseApiClient('worker').get_course_details(RUN)
+
+
+def test_every_call_has_the_configured_timeout(http, token, settings):
+    settings.ENTERPRISE_EXPORT_LMS_TIMEOUT = (1.5, 4)
+    http.get(f'{LMS}/api/courses/v1/courses/{RUN}/', json={'course_id': RUN})
+    CourseApiClient('worker').get_course_details(RUN)
+    assert http.calls[-1].request.req_kwargs['timeout'] == (1.5, 4)
+
+
+def test_settings_are_read_at_call_time(http, token, settings):
+    client = CourseApiClient('worker')
+    settings.LMS_INTERNAL_ROOT_URL = 'http://other-lms.internal'
+    http.get(f'http://other-lms.internal/api/courses/v1/courses/{RUN}/', json={'course_id': RUN})
+    assert client.get_course_details(RUN) == {'course_id': RUN}
+
+
+def test_clients_sharing_a_session_fetch_the_token_once(http, token):
+    http.get(f'{LMS}/api/courses/v1/courses/{RUN}/', json={'course_id': RUN, 'pacing': 'self'})
+    http.get(f'{LMS}/api/enrollment/v1/enrollment/ada,{RUN}', json={'mode': 'verified'})
+    session = build_lms_session()
+    course_api, enrollment_api = CourseApiClient('worker', session), EnrollmentApiClient('worker', session)
+    for _ in range(3):
+        course_api.get_course_details(RUN)
+        enrollment_api.get_course_enrollment('ada', RUN)
+    assert token.call_count == 1
+    token_form = dict(pair.split('=') for pair in http.calls[0].request.body.split('&'))
+    assert token_form['grant_type'] == 'client_credentials'
+    assert token_form['client_id'] == 'enterprise-export-key'
+    assert token_form['token_type'] == 'jwt'
+
+
+def test_a_failed_token_request_raises(http):
+    http.post(TOKEN_URL, status=401, json={'error': 'invalid_client'})
+    with pytest.raises(requests.RequestException):
+        CourseApiClient('worker').get_course_details(RUN)
+
+
+def test_bulk_grade_listing_follows_next_links(http, token):
+    first = f'{LMS}/api/grades/v1/courses/{RUN}/'
+    http.get(first, match=[matchers.query_param_matcher({'page_size': '2'})], json={
+        'next': f'{first}?page=2&page_size=2', 'results': [{'username': 'a'}, {'username': 'b'}]})
+    http.get(first, match=[matchers.query_param_matcher({'page': '2', 'page_size': '2'})], json={
+        'next': None, 'results': [{'username': 'c'}]})
+    rows = list(GradesApiClient('worker').iter_course_grades(RUN, page_size=2))
+    assert [row['username'] for row in rows] == ['a', 'b', 'c']
+
+
+def test_bulk_enrollment_listing_query(http, token):
+    http.get(f'{LMS}/api/enrollment/v1/enrollments/', json={'next': None, 'results': [
+        {'user': 'ada', 'mode': 'audit', 'is_active': True}]})
+    rows = list(EnrollmentApiClient('worker').iter_course_enrollments(RUN, page_size=100))
+    assert rows == [{'user': 'ada', 'mode': 'audit', 'is_active': True}]
+    assert last_url(http) == (
+        f'{LMS}/api/enrollment/v1/enrollments/?course_id=course-v1%3AedX%2BDemoX%2BDemo_2026&page_size=100'
+    )

@@ -1,0 +1,63 @@
+"""The data model: customers' audit flags, linked learners, and consent lookup."""
+
+import pytest
+
+from enterprise_export.models import DataSharingConsent, EnterpriseCustomerUser
+from test_utils.factories import (
+    DataSharingConsentFactory,
+    EnterpriseCustomerFactory,
+    EnterpriseCustomerUserFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+RUN = 'course-v1:edX+DemoX+Demo_2026'
+
+
+@pytest.mark.parametrize('enrollment, reporting, expected', [
+    (True, True, True), (True, False, False), (False, True, False), (False, False, False),
+])
+def test_audit_data_reporting_needs_both_flags(enrollment, reporting, expected):
+    customer = EnterpriseCustomerFactory(enable_audit_enrollment=enrollment, enable_audit_data_reporting=reporting)
+    assert customer.enables_audit_data_reporting is expected
+
+
+def test_unlinked_learners_are_hidden_by_default():
+    linked = EnterpriseCustomerUserFactory()
+    unlinked = EnterpriseCustomerUserFactory(linked=False)
+    assert list(EnterpriseCustomerUser.objects.all()) == [linked]
+    assert set(EnterpriseCustomerUser.all_objects.all()) == {linked, unlinked}
+
+
+def test_learner_exposes_its_lms_user():
+    user = UserFactory(username='ada', email='ada@example.com')
+    learner = EnterpriseCustomerUserFactory(user_id=user.pk)
+    assert (learner.user, learner.username, learner.user_email) == (user, 'ada', 'ada@example.com')
+
+
+def test_learner_whose_user_is_gone_has_no_username():
+    learner = EnterpriseCustomerUserFactory(user_id=987654)
+    assert learner.user is None and learner.username is None and learner.user_email is None
+
+
+def test_proxied_get_prefers_the_run_row():
+    customer = EnterpriseCustomerFactory()
+    DataSharingConsentFactory(enterprise_customer=customer, username='ada', course_id='edX+DemoX', granted=True)
+    DataSharingConsentFactory(enterprise_customer=customer, username='ada', course_id=RUN, granted=False)
+    consent = DataSharingConsent.objects.proxied_get(username='ada', course_id=RUN, enterprise_customer=customer)
+    assert consent.course_id == RUN and consent.granted is False
+
+
+def test_proxied_get_falls_back_to_the_course_key():
+    customer = EnterpriseCustomerFactory()
+    DataSharingConsentFactory(enterprise_customer=customer, username='ada', course_id='edX+DemoX', granted=True)
+    consent = DataSharingConsent.objects.proxied_get(username='ada', course_id=RUN, enterprise_customer=customer)
+    assert consent.course_id == 'edX+DemoX' and consent.granted is True
+
+
+def test_proxied_get_without_a_row_is_an_unsaved_refusal():
+    customer = EnterpriseCustomerFactory()
+    other = EnterpriseCustomerFactory()
+    DataSharingConsentFactory(enterprise_customer=other, username='ada', course_id=RUN, granted=True)
+    consent = DataSharingConsent.objects.proxied_get(username='ada', course_id=RUN, enterprise_customer=customer)
+    assert consent.pk is None and consent.granted is False
