@@ -45,10 +45,10 @@ BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL = 'http://lms.internal/oauth2'
 BACKEND_SERVICE_EDX_OAUTH2_KEY = 'enterprise-export-key'
 BACKEND_SERVICE_EDX_OAUTH2_SECRET = 'enterprise-export-secret'
 
-# Celery runs tasks in the calling process, as the LMS's test settings do.
+# Celery runs tasks in the calling process, as the LMS's test settings do (the LMS's Celery
+# reads the old setting names from Django's settings).
 CELERY_ALWAYS_EAGER = True
-CELERY_TASK_ALWAYS_EAGER = True
-CELERY_BROKER_URL = 'memory://'
+BROKER_URL = 'memory://'
 
 LOGGING = {
     'version': 1,
@@ -57,3 +57,5 @@ LOGGING = {
     'loggers': {'enterprise_export': {'handlers': ['console'], 'level': 'WARNING'}},
 }
 OPENEDX_TELEMETRY = []  # edx-django-utils: no New Relic here
+
+from test_celery import app as celery_app  # noqa: E402,F401 - the host makes the Celery app, as the LMS does

@@ -1,5 +1,6 @@
 """Django admin pages: customers, learners, enrollments, consent, and read-only transmission audits."""
 
+from django import forms
 from django.contrib import admin
 
 from enterprise_export import models
@@ -59,3 +60,56 @@ class ReadOnlyAuditAdmin(admin.ModelAdmin):
 
 
 admin.site.register(models.LearnerDataTransmissionAudit, ReadOnlyAuditAdmin)
+
+
+class WriteOnlySecretsForm(forms.ModelForm):
+    """Secrets can be typed in, never read back: the fields render empty, and empty keeps the saved value."""
+
+    SECRET_FIELDS = ('key', 'secret')
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.SECRET_FIELDS:
+            if name in self.fields:
+                self.fields[name].widget = forms.PasswordInput(render_value=False)
+                if self.instance.pk:
+                    self.fields[name].required = False
+                    self.fields[name].help_text = 'Saved; leave empty to keep it.'
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in self.SECRET_FIELDS:
+            if name in self.fields and self.instance.pk and not cleaned.get(name):
+                cleaned[name] = getattr(self.instance, name)
+        return cleaned
+
+
+class ChannelConfigurationAdmin(admin.ModelAdmin):
+    form = WriteOnlySecretsForm
+    list_display = ('id', 'enterprise_customer', 'active', 'transmission_chunk_size', 'modified')
+    list_filter = ('active',)
+    search_fields = ('enterprise_customer__name', 'enterprise_customer__slug')
+    raw_id_fields = ('enterprise_customer',)
+
+
+admin.site.register(models.SAPSuccessFactorsEnterpriseCustomerConfiguration, ChannelConfigurationAdmin)
+admin.site.register(models.DegreedEnterpriseCustomerConfiguration, ChannelConfigurationAdmin)
+admin.site.register(models.CornerstoneEnterpriseCustomerConfiguration, ChannelConfigurationAdmin)
+
+
+@admin.register(models.CornerstoneLearnerIdentity)
+class CornerstoneLearnerIdentityAdmin(admin.ModelAdmin):
+    list_display = ('id', 'enterprise_customer_user', 'course_id', 'subdomain', 'modified')
+    search_fields = ('course_id', '=enterprise_customer_user__id')
+    raw_id_fields = ('enterprise_customer_user',)
+    exclude = ('session_token',)  # a credential of the learner's Cornerstone session
+
+
+class ChannelAuditAdmin(ReadOnlyAuditAdmin):
+    list_display = ('plugin_configuration_id',) + ReadOnlyAuditAdmin.list_display
+    list_filter = ReadOnlyAuditAdmin.list_filter + ('plugin_configuration_id',)
+
+
+admin.site.register(models.SapSuccessFactorsLearnerDataTransmissionAudit, ChannelAuditAdmin)
+admin.site.register(models.DegreedLearnerDataTransmissionAudit, ChannelAuditAdmin)
+admin.site.register(models.CornerstoneLearnerDataTransmissionAudit, ChannelAuditAdmin)

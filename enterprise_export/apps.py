@@ -12,9 +12,21 @@ class EnterpriseExportConfig(AppConfig):
     default_auto_field = 'django.db.models.BigAutoField'
 
     plugin_app = {
+        'url_config': {
+            'lms.djangoapp': {
+                'namespace': 'enterprise_export',
+                'regex': r'^enterprise-export/',
+                'relative_path': 'urls',
+            },
+        },
         'settings_config': {
             'lms.djangoapp': {
                 'common': {'relative_path': 'settings.common'},
             },
         },
     }
+
+    def ready(self):
+        from enterprise_export.signals import connect_openedx_events
+
+        connect_openedx_events()

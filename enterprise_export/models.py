@@ -220,3 +220,146 @@ class BaseLearnerDataTransmissionAudit(models.Model):
 
 class LearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
     """The channel-independent audit record the generic exporter yields."""
+
+
+class SAPSuccessFactorsEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfiguration):
+    """How to reach a customer's SAP SuccessFactors tenant."""
+
+    channel_code = 'SAP'
+
+    sapsf_base_url = models.URLField(help_text='e.g. https://api4.successfactors.com')
+    sapsf_company_id = models.CharField(max_length=255)
+    key = models.CharField(max_length=255, help_text='OAuth client id.')
+    secret = models.CharField(max_length=255, help_text='OAuth client secret.')
+    user_type = models.CharField(max_length=20, default='user')
+    idp_id = models.CharField(
+        max_length=255, help_text="The LMS's third-party-auth provider id that holds learners' SAP user ids.",
+    )
+    provider_id = models.CharField(max_length=100, default='EDX')
+    transmit_total_hours = models.BooleanField(default=False)
+    oauth_api_path = models.CharField(max_length=255, default='learning/oauth-api/rest/v1/token')
+    completion_status_api_path = models.CharField(
+        max_length=255, default='learning/odatav4/public/admin/ocn/v1/current-user/item/learning-event',
+    )
+
+    class Meta:
+        verbose_name = 'SAP SuccessFactors configuration'
+
+
+class DegreedEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfiguration):
+    """How to reach a customer's Degreed organisation."""
+
+    channel_code = 'DEGREED'
+
+    degreed_base_url = models.URLField(help_text='e.g. https://api.degreed.com')
+    degreed_company_id = models.CharField(max_length=255, help_text="The organisation code ('orgCode').")
+    key = models.CharField(max_length=255, help_text='OAuth client id.')
+    secret = models.CharField(max_length=255, help_text='OAuth client secret.')
+    oauth_api_path = models.CharField(max_length=255, default='oauth/token')
+    completion_status_api_path = models.CharField(max_length=255, default='api/v1/provider/completion/course')
+
+    class Meta:
+        verbose_name = 'Degreed configuration'
+
+
+class CornerstoneEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfiguration):
+    """How to reach a customer's Cornerstone portal."""
+
+    channel_code = 'CSOD'
+
+    cornerstone_base_url = models.CharField(
+        max_length=255,
+        help_text='e.g. https://{subdomain}.csod.com; {subdomain} is filled from the learner\'s launch.',
+    )
+    key = models.CharField(max_length=255, help_text='Basic-auth user.')
+    secret = models.CharField(max_length=255, help_text='Basic-auth password.')
+    completion_status_api_path = models.CharField(max_length=255, default='/progress')
+
+    class Meta:
+        verbose_name = 'Cornerstone configuration'
+
+
+class CornerstoneLearnerIdentity(models.Model):
+    """
+    Where Cornerstone wants a learner's progress sent, saved when the learner launches a course from it.
+
+    .. pii: user_guid identifies the learner at Cornerstone; session_token is a credential.
+    .. pii_types: id
+    .. pii_retirement: local_api
+    """
+
+    enterprise_customer_user = models.ForeignKey(
+        EnterpriseCustomerUser, on_delete=models.CASCADE, related_name='cornerstone_identities',
+    )
+    course_id = models.CharField(max_length=255, help_text='The course key.')
+    user_guid = models.CharField(max_length=255)
+    session_token = models.CharField(max_length=255)
+    callback_url = models.CharField(max_length=255)
+    subdomain = models.CharField(max_length=63)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        unique_together = [('enterprise_customer_user', 'course_id')]
+        verbose_name_plural = 'Cornerstone learner identities'
+
+    def __str__(self):
+        return f'Cornerstone identity of learner {self.enterprise_customer_user_id} for {self.course_id}'
+
+
+def _one_row_per_attempt_target(model_name):
+    return [models.UniqueConstraint(
+        fields=['plugin_configuration_id', 'enterprise_course_enrollment_id', 'course_id', 'subsection_id'],
+        name=f'{model_name}_one_row_per_target',
+    )]
+
+
+class SapSuccessFactorsLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
+    """
+    What was sent to SAP SuccessFactors for one enrollment and course id.
+
+    .. pii: sapsf_user_id is the learner's SAP user id.
+    .. pii_types: id
+    .. pii_retirement: retained
+    """
+
+    sapsf_user_id = models.CharField(max_length=255)
+    total_hours = models.FloatField(null=True, blank=True)
+    plugin_configuration_id = models.PositiveIntegerField(db_index=True)
+
+    class Meta:
+        constraints = _one_row_per_attempt_target('ee_sapsf_audit')
+        verbose_name = 'SAP SuccessFactors transmission audit'
+
+
+class DegreedLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
+    """
+    What was sent to Degreed for one enrollment and course id.
+
+    .. pii: degreed_user_email is the learner's email.
+    .. pii_types: email_address
+    .. pii_retirement: retained
+    """
+
+    degreed_user_email = models.CharField(max_length=255)
+    plugin_configuration_id = models.PositiveIntegerField(db_index=True)
+
+    class Meta:
+        constraints = _one_row_per_attempt_target('ee_degreed_audit')
+        verbose_name = 'Degreed transmission audit'
+
+
+class CornerstoneLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
+    """
+    What was sent to Cornerstone for one enrollment and course.
+
+    .. pii: user_guid is the learner's Cornerstone id.
+    .. pii_types: id
+    .. pii_retirement: retained
+    """
+
+    user_guid = models.CharField(max_length=255)
+    plugin_configuration_id = models.PositiveIntegerField(db_index=True)
+
+    class Meta:
+        constraints = _one_row_per_attempt_target('ee_csod_audit')
+        verbose_name = 'Cornerstone transmission audit'

@@ -1,6 +1,7 @@
 """Small helpers shared by the models, exporters and transmitters (they import no models)."""
 
 import datetime
+import itertools
 import logging
 
 from dateutil import parser as date_parser
@@ -98,3 +99,10 @@ def is_already_transmitted(TransmissionAudit, enrollment_id, grade, subsection_i
     if latest is None:
         return False
     return latest[1] == normalize_grade(grade)
+
+
+def batched(iterable, size):
+    """Lists of ``size`` items of ``iterable`` (the last may be shorter); ``itertools.batched`` is 3.12+."""
+    iterator = iter(iterable)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch

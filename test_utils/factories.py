@@ -72,3 +72,48 @@ def consenting_enrollment(enterprise_customer, course_id='course-v1:edX+DemoX+De
         enterprise_customer=enterprise_customer, username=user.username, course_id=course_id, granted=True,
     )
     return enrollment
+
+
+class SAPConfigurationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.SAPSuccessFactorsEnterpriseCustomerConfiguration
+
+    enterprise_customer = factory.SubFactory(EnterpriseCustomerFactory)
+    sapsf_base_url = 'https://sap.example.com/'
+    sapsf_company_id = 'ACME'
+    key = 'sap-client-id'
+    secret = 'sap-client-secret'
+    idp_id = 'saml-acme'
+
+
+class DegreedConfigurationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.DegreedEnterpriseCustomerConfiguration
+
+    enterprise_customer = factory.SubFactory(EnterpriseCustomerFactory)
+    degreed_base_url = 'https://degreed.example.com'
+    degreed_company_id = 'ORG-1'
+    key = 'degreed-client-id'
+    secret = 'degreed-client-secret'
+
+
+class CornerstoneConfigurationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CornerstoneEnterpriseCustomerConfiguration
+
+    enterprise_customer = factory.SubFactory(EnterpriseCustomerFactory)
+    cornerstone_base_url = 'https://{subdomain}.csod.example.com'
+    key = 'csod-user'
+    secret = 'csod-password'
+
+
+class CornerstoneLearnerIdentityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.CornerstoneLearnerIdentity
+
+    enterprise_customer_user = factory.SubFactory(EnterpriseCustomerUserFactory)
+    course_id = 'edX+DemoX'
+    user_guid = factory.Sequence(lambda n: f'guid-{n}')
+    session_token = factory.Sequence(lambda n: f'session-{n}')
+    callback_url = '/services/x/progress-callback'
+    subdomain = 'acme'

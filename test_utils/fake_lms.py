@@ -142,4 +142,6 @@ class FakeLms:
 
     def _serve_remote_id(self, idp_id, query):
         remote_id = self.remote_ids.get((idp_id, query.get('username')))
+        if isinstance(remote_id, Failure):
+            return remote_id
         return {'results': [{'username': query.get('username'), 'remote_id': remote_id}] if remote_id else []}

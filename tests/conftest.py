@@ -7,6 +7,7 @@ import responses
 from edx_django_utils.cache import TieredCache
 
 from test_utils.factories import EnterpriseCustomerFactory, UserFactory
+from test_utils.fake_channels import FakeChannels
 from test_utils.fake_lms import FakeLms
 
 
@@ -44,3 +45,8 @@ def api_user(db):
 def configuration(customer):
     """The generic exporter needs only these three attributes of a configuration."""
     return SimpleNamespace(enterprise_customer=customer, transmission_chunk_size=500, id=1)
+
+
+@pytest.fixture
+def channels(http):
+    return FakeChannels(http)

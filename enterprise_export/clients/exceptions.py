@@ -47,3 +47,19 @@ def raise_for_status(response, endpoint=''):
         raise HttpClientError(response, endpoint)
     if status >= 500:
         raise HttpServerError(response, endpoint)
+
+
+class ChannelError(Exception):
+    """
+    A completion, or the token for it, did not reach the channel.
+
+    ``status`` is the channel's HTTP status, or None when no answer came (network error,
+    timeout); ``message`` is the answer's text or what happened, at most 1,000 characters.
+    """
+
+    MAX_MESSAGE = 1000
+
+    def __init__(self, status, message):
+        self.status = status
+        self.message = str(message)[:self.MAX_MESSAGE]
+        super().__init__(f'HTTP {status}' if status is not None else 'no answer')

@@ -223,13 +223,26 @@ class LearnerExporter(Exporter):
 
         Override in a channel to look up the learner's identity there and return its own rows.
         """
-        return [LearnerDataTransmissionAudit(
+        return [self.build_record(LearnerDataTransmissionAudit, enrollment, completed_date=completed_date,
+                                  grade=grade, is_passing=is_passing)]
+
+    @staticmethod
+    def build_record(audit_model, enrollment, *, course_id=None, completed_date=None, grade=None, is_passing=False,
+                     **channel_fields):
+        """
+        An unsaved ``audit_model`` row for ``enrollment`` (for ``course_id``, else its run).
+
+        ``course_completed`` is ``is_passing`` when there is a completed date, else False; the
+        date becomes epoch milliseconds.
+        """
+        return audit_model(
             enterprise_course_enrollment_id=enrollment.id,
-            course_id=enrollment.course_id,
+            course_id=course_id or enrollment.course_id,
             course_completed=bool(is_passing) if completed_date else False,
             completed_timestamp=to_epoch_milliseconds(completed_date),
             grade=grade,
-        )]
+            **channel_fields,
+        )
 
     def _lms_completion(self, run):
         """Ask the LMS about one enrollment (HTTP only) and read it through SPEC section 3's tables."""
@@ -429,7 +442,7 @@ class LearnerExporter(Exporter):
             details = self.get_course_details(enrollment.course_id)
         except LMS_FAILURES as error:
             LOGGER.error('Skipped enrollment %s: course details of %s failed: %s',
-                         enrollment.id, enrollment.course_id, _reason(error), extra=extra)
+                         enrollment.id, enrollment.course_id, lms_failure_reason(error), extra=extra)
             return None
         if details is None:
             LOGGER.error('Skipped enrollment %s: the Course API has no details for %s',
@@ -492,7 +505,7 @@ class LearnerExporter(Exporter):
         try:
             self.lms_session.get_jwt_access_token()
         except requests.RequestException as error:
-            LOGGER.error('Could not get an LMS access token: %s', _reason(error))
+            LOGGER.error('Could not get an LMS access token: %s', lms_failure_reason(error))
         with ThreadPoolExecutor(max_workers=min(concurrency, len(runs)),
                                 thread_name_prefix='enterprise-export') as pool:
             return list(pool.map(guarded, runs))
@@ -503,13 +516,13 @@ class LearnerExporter(Exporter):
             return work(run)
         except LMS_FAILURES as error:
             LOGGER.error('Skipped enrollment %s in %s this run: the LMS failed: %s',
-                         run.enrollment_id, run.course_id, _reason(error),
+                         run.enrollment_id, run.course_id, lms_failure_reason(error),
                          extra={'enrollment_id': run.enrollment_id, 'course_id': run.course_id})
             LOGGER.debug('LMS failure detail', exc_info=True)
             return None
 
 
-def _reason(error):
+def lms_failure_reason(error):
     """Why an LMS call failed, without the URL (which may name the learner)."""
     if isinstance(error, HttpError):
         return str(error)

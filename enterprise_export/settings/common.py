@@ -18,6 +18,9 @@ DEFAULTS = {
     'ENTERPRISE_EXPORT_CHANNEL_TIMEOUT': (3.05, 30),
     # Retries of idempotent LMS calls on 429/502/503/504 and connection errors, with backoff.
     'ENTERPRISE_EXPORT_LMS_RETRIES': 2,
+    # Retries of channel calls on 429/502/503/504 and connection errors (the channels take a
+    # repeated completion as the same one).
+    'ENTERPRISE_EXPORT_CHANNEL_RETRIES': 2,
     'ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES': ['audit', 'honor'],
     'ENTERPRISE_CHANNEL_WORKER_USERNAME': 'enterprise_channel_worker',
     'ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS': 8,

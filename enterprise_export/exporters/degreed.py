@@ -1,0 +1,31 @@
+"""The Degreed exporter: learners known by their email, one record per course key and run."""
+
+import logging
+
+from enterprise_export.exporters.learner_data import LearnerExporter
+from enterprise_export.models import DegreedLearnerDataTransmissionAudit
+from enterprise_export.utils import get_course_key
+
+LOGGER = logging.getLogger(__name__)
+
+
+class DegreedLearnerExporter(LearnerExporter):
+    """Records for Degreed: the learner's email identifies them there."""
+
+    def get_learner_data_records(self, enrollment, completed_date=None, grade=None, is_passing=False,
+                                 grade_percent=None):
+        email = enrollment.enterprise_customer_user.user_email
+        if not email:
+            LOGGER.info('No email for the learner of enrollment %s: nothing to send to Degreed', enrollment.id,
+                        extra={'enrollment_id': enrollment.id, 'channel': 'DEGREED'})
+            return []
+        course_ids = [get_course_key(enrollment.course_id), enrollment.course_id]
+        return [
+            self.build_record(
+                DegreedLearnerDataTransmissionAudit, enrollment, course_id=course_id, completed_date=completed_date,
+                grade=grade, is_passing=is_passing,
+                degreed_user_email=email,
+                plugin_configuration_id=self.enterprise_configuration.id,
+            )
+            for course_id in course_ids if course_id
+        ]

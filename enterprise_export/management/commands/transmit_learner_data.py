@@ -1,0 +1,158 @@
+"""
+``manage.py transmit_learner_data``: send learner data of every active channel configuration.
+
+Each configuration is transmitted in its own Celery task. With eager tasks the command prints a
+summary per configuration; with real workers it says what it queued. ``--dry-run`` exports in
+this process and shows what would be sent, sending and saving nothing.
+"""
+
+import csv
+import json
+import uuid
+
+from celery.result import EagerResult
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+
+from enterprise_export.channels import CHANNELS, UnknownChannelError, get_channel
+from enterprise_export.models import EnterpriseCustomer
+from enterprise_export.tasks import transmit_learner_data
+
+DRY_RUN_FIELDS = ('channel', 'configuration_id', 'enrollment_id', 'course_id', 'grade', 'course_completed',
+                  'completed_timestamp')
+SUMMARY_COLUMNS = ('channel', 'configuration_id', 'enterprise_customer', 'sent', 'skipped', 'failed')
+
+
+class Command(BaseCommand):
+    help = "Send enterprise learners' completions to each active channel configuration (SAP, DEGREED, CSOD)."
+
+    def add_arguments(self, parser):
+        parser.add_argument('--api_user', dest='api_user', help='Username the exports run as (required).')
+        parser.add_argument('--enterprise_customer', dest='enterprise_customer', metavar='UUID',
+                            help='Only this customer.')
+        parser.add_argument('--channel', dest='channel', metavar='CODE',
+                            help=f"Only this channel: {', '.join(CHANNELS)} (any case).")
+        parser.add_argument('--dry-run', dest='dry_run', action='store_true',
+                            help='Export and show what would be sent; send and save nothing.')
+        parser.add_argument('--output', dest='output', metavar='FILE',
+                            help='With --dry-run: write the records there (CSV for .csv, else JSON lines).')
+
+    def handle(self, *args, **options):
+        user = self._api_user(options['api_user'])
+        if options['output'] and not options['dry_run']:
+            raise CommandError('--output needs --dry-run.')
+        customer = self._customer(options['enterprise_customer'])
+        channels = self._channels(options['channel'])
+        configurations = [
+            (channel, configuration)
+            for channel in channels for configuration in channel.active_configurations(customer)
+        ]
+        if not configurations:
+            self.stdout.write('No active channel configuration of an active customer: nothing to transmit.')
+            return
+        if options['dry_run']:
+            self._dry_run(user, configurations, options['output'])
+        else:
+            self._queue(user, configurations)
+
+    @staticmethod
+    def _api_user(username):
+        if not username:
+            raise CommandError('--api_user is required: the username the exports run as.')
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise CommandError(f'No user with username {username!r}.')
+        return user
+
+    @staticmethod
+    def _customer(customer_uuid):
+        if customer_uuid is None:
+            return None
+        try:
+            customer = EnterpriseCustomer.objects.filter(uuid=uuid.UUID(str(customer_uuid))).first()
+        except ValueError:
+            raise CommandError(f'{customer_uuid!r} is not a customer UUID.') from None
+        if customer is None:
+            raise CommandError(f'No enterprise customer {customer_uuid}.')
+        if not customer.active:
+            raise CommandError(f'Enterprise customer {customer_uuid} is inactive.')
+        return customer
+
+    @staticmethod
+    def _channels(code):
+        if code is None:
+            return list(CHANNELS.values())
+        try:
+            return [get_channel(code)]
+        except UnknownChannelError as error:
+            raise CommandError(f'{error}.') from None
+
+    def _queue(self, user, configurations):
+        summaries, queued = [], []
+        for channel, configuration in configurations:
+            result = transmit_learner_data.delay(user.username, channel.code, configuration.pk)
+            if isinstance(result, EagerResult):
+                summaries.append(self._eager_summary(result, channel, configuration))
+            else:
+                queued.append((channel, configuration, result.id))
+        for channel, configuration, task_id in queued:
+            self.stdout.write(f'Queued {channel.code} configuration {configuration.pk} '
+                              f'({configuration.enterprise_customer.slug}) as task {task_id}.')
+        if summaries:
+            self._print_summary(summaries)
+
+    def _eager_summary(self, result, channel, configuration):
+        try:
+            return result.get()
+        except Exception as error:  # noqa: BLE001 - one configuration's failure must not hide the others'
+            self.stderr.write(f'{channel.code} configuration {configuration.pk} failed: {type(error).__name__}')
+            return {'channel': channel.code, 'configuration_id': configuration.pk,
+                    'enterprise_customer': configuration.enterprise_customer.slug,
+                    'sent': 0, 'skipped': 0, 'failed': 'error'}
+
+    def _print_summary(self, summaries):
+        widths = [max(len(str(column)), *(len(str(row[column])) for row in summaries)) for column in SUMMARY_COLUMNS]
+        lines = [SUMMARY_COLUMNS] + [tuple(row[column] for column in SUMMARY_COLUMNS) for row in summaries]
+        for line in lines:
+            self.stdout.write('  '.join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)))
+        totals = {name: sum(row[name] for row in summaries if isinstance(row[name], int))
+                  for name in ('sent', 'skipped', 'failed')}
+        self.stdout.write(f"Total: {totals['sent']} sent, {totals['skipped']} skipped, {totals['failed']} failed.")
+
+    def _dry_run(self, user, configurations, output):
+        rows = []
+        for channel, configuration in configurations:
+            summary = channel.build_transmitter(configuration).transmit(
+                channel.build_exporter(user, configuration), dry_run=True,
+            )
+            rows.extend(_dry_run_row(channel.code, configuration.pk, record) for record in summary.would_send)
+        if output:
+            _write_rows(output, rows)
+            self.stdout.write(f'Dry run: {len(rows)} records would be sent; written to {output}.')
+            return
+        for row in rows:
+            self.stdout.write(json.dumps(row))
+        self.stdout.write(f'Dry run: {len(rows)} records would be sent; nothing was sent or saved.')
+
+
+def _dry_run_row(channel_code, configuration_id, record):
+    return {
+        'channel': channel_code,
+        'configuration_id': configuration_id,
+        'enrollment_id': record.enterprise_course_enrollment_id,
+        'course_id': record.course_id,
+        'grade': record.grade,
+        'course_completed': record.course_completed,
+        'completed_timestamp': record.completed_timestamp,
+    }
+
+
+def _write_rows(path, rows):
+    with open(path, 'w', newline='', encoding='utf-8') as output:
+        if path.lower().endswith('.csv'):
+            writer = csv.DictWriter(output, fieldnames=DRY_RUN_FIELDS)
+            writer.writeheader()
+            writer.writerows(rows)
+        else:
+            for row in rows:
+                output.write(json.dumps(row) + '\n')

@@ -1,0 +1,1 @@
+"""Transmitters send an exporter's records to a channel and own the audit writes."""

@@ -1,0 +1,40 @@
+"""The Cornerstone transmitter: completed courses, posted to the callback of the learner's last launch."""
+
+import datetime
+
+from enterprise_export.clients.exceptions import ChannelError
+from enterprise_export.models import CornerstoneLearnerDataTransmissionAudit, CornerstoneLearnerIdentity
+from enterprise_export.transmitters.learner_data import LearnerTransmitter
+
+
+def completion_datetime(epoch_milliseconds):
+    """``YYYY-MM-DDTHH:MM:SS+00:00`` of an epoch-milliseconds timestamp."""
+    moment = datetime.datetime.fromtimestamp(epoch_milliseconds / 1000, tz=datetime.UTC)
+    return moment.replace(microsecond=0).isoformat()
+
+
+class CornerstoneLearnerTransmitter(LearnerTransmitter):
+    channel_code = 'CSOD'
+    audit_model = CornerstoneLearnerDataTransmissionAudit
+
+    def is_sendable(self, record):
+        return super().is_sendable(record) and record.course_completed
+
+    def send_record(self, record):
+        identity = CornerstoneLearnerIdentity.objects.filter(
+            enterprise_customer_user__enterprise_enrollments__id=record.enterprise_course_enrollment_id,
+            course_id=record.course_id,
+        ).first()
+        if identity is None:
+            raise ChannelError(None, 'no Cornerstone identity: the learner must launch the course from Cornerstone')
+        payload = [{
+            'courseId': record.course_id,
+            'userGuid': record.user_guid,
+            'status': 'Completed',
+            'completionDate': completion_datetime(record.completed_timestamp),
+            'successStatus': record.grade,
+        }]
+        return self.client.create_course_completion(
+            subdomain=identity.subdomain, callback_url=identity.callback_url,
+            session_token=identity.session_token, payload=payload,
+        )

@@ -1,0 +1,37 @@
+"""The SAP SuccessFactors transmitter: learning events, and learners whose account SAP closed."""
+
+import logging
+
+from enterprise_export.models import EnterpriseCustomerUser, SapSuccessFactorsLearnerDataTransmissionAudit
+from enterprise_export.transmitters.learner_data import LearnerTransmitter
+
+LOGGER = logging.getLogger(__name__)
+
+INACTIVE_ACCOUNT = 'user account is inactive'
+
+
+class SapSuccessFactorsLearnerTransmitter(LearnerTransmitter):
+    channel_code = 'SAP'
+    audit_model = SapSuccessFactorsLearnerDataTransmissionAudit
+
+    def send_record(self, record):
+        payload = {
+            'userID': record.sapsf_user_id,
+            'courseID': record.course_id,
+            'providerID': self.enterprise_configuration.provider_id,
+            'courseCompleted': 'true' if record.course_completed else 'false',
+            'completedTimestamp': record.completed_timestamp,
+            'grade': record.grade,
+            'totalHours': record.total_hours or 0.0,
+        }
+        return self.client.create_course_completion(record.sapsf_user_id, payload)
+
+    def handle_failure(self, record, error):
+        """SAP closed the learner's account (the employee left): stop reporting them."""
+        if INACTIVE_ACCOUNT in error.message.lower():
+            EnterpriseCustomerUser.all_objects.filter(
+                enterprise_enrollments__id=record.enterprise_course_enrollment_id,
+            ).update(active=False)
+            LOGGER.info('SAP says the learner of enrollment %s is inactive: marked inactive',
+                        record.enterprise_course_enrollment_id,
+                        extra={'enrollment_id': record.enterprise_course_enrollment_id, 'channel': 'SAP'})
