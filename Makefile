@@ -4,10 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv test quality migrations-check clean help
+.PHONY: venv test quality migrations-check demo clean help
 
 help:
 	@echo "make test    build .venv if needed, then lint, check migrations and run the whole test suite"
+	@echo "make demo    build .venv if needed, load the demo data and transmit it to the local stand-in"
 	@echo "make venv    build .venv with the package and its test requirements"
 
 venv: $(STAMP)
@@ -29,5 +30,13 @@ migrations-check: venv
 test: quality migrations-check
 	$(BIN)/python -m pytest
 
+DEMO := DJANGO_SETTINGS_MODULE=demo.settings $(BIN)/python manage.py
+
+demo: venv
+	$(DEMO) migrate --noinput --verbosity 0
+	$(DEMO) load_demo_data
+	$(DEMO) run_demo
+
 clean:
+	rm -f demo.sqlite3
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

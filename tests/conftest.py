@@ -6,6 +6,7 @@ import pytest
 import responses
 from edx_django_utils.cache import TieredCache
 
+from demo.standin.server import StandInServer
 from test_utils.factories import EnterpriseCustomerFactory, UserFactory
 from test_utils.fake_channels import FakeChannels
 from test_utils.fake_lms import FakeLms
@@ -50,3 +51,13 @@ def configuration(customer):
 @pytest.fixture
 def channels(http):
     return FakeChannels(http)
+
+
+@pytest.fixture
+def standin(settings):
+    """The demo stand-in over real HTTP on a free port, with the LMS settings pointing at it."""
+    server = StandInServer(settings.BACKEND_SERVICE_EDX_OAUTH2_KEY, settings.BACKEND_SERVICE_EDX_OAUTH2_SECRET)
+    with server:
+        settings.LMS_INTERNAL_ROOT_URL = f'{server.url}/lms'
+        settings.BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL = f'{server.url}/lms/oauth2'
+        yield server

@@ -26,8 +26,10 @@ def build_lms_session():
     """
     An ``OAuthAPIClient`` for the LMS: JWT client credentials, pooled, retrying idempotent GETs.
 
-    Retries cover connection errors and 429/502/503/504 answers, with backoff and
-    ``Retry-After``; the pool holds as many connections as calls may be in flight.
+    Retries cover failed connections and 429/502/503/504 answers, with backoff and
+    ``Retry-After``; a read timeout is not retried (a slow LMS is not asked twice: the
+    enrollment is tried again next run) and surfaces as ``requests.ReadTimeout``. The pool
+    holds as many connections as calls may be in flight.
     """
     timeout = get_setting('ENTERPRISE_EXPORT_LMS_TIMEOUT')
     session = OAuthAPIClient(
@@ -39,6 +41,7 @@ def build_lms_session():
     retries = get_setting('ENTERPRISE_EXPORT_LMS_RETRIES')
     retry = Retry(
         total=retries,
+        read=False,
         backoff_factor=0.5,
         status_forcelist=RETRIED_STATUSES,
         allowed_methods=frozenset({'GET'}),

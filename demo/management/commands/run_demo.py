@@ -1,0 +1,71 @@
+"""
+``manage.py run_demo``: start the stand-in, run ``transmit_learner_data`` against it, show what arrived.
+
+Run after ``migrate`` and ``load_demo_data`` (``make demo`` does all three).
+"""
+
+import io
+import json
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from demo.population import API_USERNAME, build_population, channel_urls, fill_lms, point_configurations_at
+from demo.standin.server import StandInServer
+
+PAYLOADS_SHOWN = 2
+
+
+def mask(value):
+    """Keep the first character and the email domain; hide the rest."""
+    text = str(value)
+    local, at, domain = text.partition('@')
+    return f'{local[:1]}***{at}{domain}' if at else f'{text[:1]}***'
+
+
+def masked_payload(channel, payload):
+    """The payload with the personal fields (email, remote id, user guid, session token) masked."""
+    if channel == 'SAP':
+        return {**payload, 'userID': mask(payload['userID'])}
+    if channel == 'DEGREED':
+        return {**payload, 'completions': [{**item, 'email': mask(item['email'])} for item in payload['completions']]}
+    url, _, _token = payload['url'].partition('?sessionToken=')
+    return {'url': f'{url}?sessionToken=***', 'payload': [{**item, 'userGuid': mask(item['userGuid'])}
+                                                          for item in payload['payload']]}
+
+
+class Command(BaseCommand):
+    help = 'Start the LMS and channel stand-in, transmit every demo configuration, and show what was sent.'
+
+    def handle(self, *args, **options):
+        server = StandInServer(settings.BACKEND_SERVICE_EDX_OAUTH2_KEY, settings.BACKEND_SERVICE_EDX_OAUTH2_SECRET,
+                               port=getattr(settings, 'DEMO_STANDIN_PORT', 0))
+        with server:
+            self._point_at(server)
+            self.stdout.write(f'Stand-in for the LMS and the channels: {server.url}\n')
+            output = io.StringIO()
+            call_command('transmit_learner_data', '--api_user', API_USERNAME, stdout=output)
+            self.stdout.write(output.getvalue())
+            self._show_received(server)
+
+    @staticmethod
+    def _point_at(server):
+        fill_lms(server.lms, build_population())
+        server.faults.configure(getattr(settings, 'DEMO_STANDIN', {}) or {})
+        settings.LMS_ROOT_URL = settings.LMS_INTERNAL_ROOT_URL = f'{server.url}/lms'
+        settings.BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL = f'{server.url}/lms/oauth2'
+        point_configurations_at(channel_urls(server.url))
+
+    def _show_received(self, server):
+        received = server.channels.received
+        self.stdout.write('What each channel received:')
+        for channel in ('SAP', 'DEGREED', 'CSOD'):
+            self.stdout.write(f'  {channel}: {len(received[channel])} completions')
+            for payload in received[channel][:PAYLOADS_SHOWN]:
+                self.stdout.write(f'    {json.dumps(masked_payload(channel, payload))}')
+        if not any(received.values()):
+            self.stdout.write('Nothing new was sent: every completion had already been sent with the same grade '
+                              '(see the audit rows in the admin or demo.sqlite3).')
+        calls = dict(sorted(server.lms.calls.items()))
+        self.stdout.write(f'LMS calls: {json.dumps(calls)}')

@@ -1,0 +1,152 @@
+"""
+The demo population: three customers (one per channel), their learners, and what the LMS knows.
+
+It is a pure function of its size, so ``load_demo_data`` (the database) and the stand-in (the
+LMS's answers) always agree, run after run. Each learner gets a case by their index:
+passed, failed, not passed yet, an audit enrollment, no consent, refused consent, no identity
+on the channel, consent on the course key only, and unknown to the LMS's grades.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+
+from enterprise_export import models
+from enterprise_export.utils import get_course_key
+
+LEARNERS_PER_CUSTOMER = 72
+API_USERNAME = 'enterprise_channel_worker'
+SAP_IDP = 'demo-idp'
+CSOD_SUBDOMAIN = 'initech'
+
+# run id, pacing, end, effort
+RUNS = [
+    ('course-v1:DemoX+Python101+2026_T1', 'self', '2026-03-31T00:00:00Z', '12:00'),
+    ('course-v1:DemoX+Data201+2026_T2', 'self', None, '8:30'),
+    ('course-v1:DemoX+Leadership+2026_T1', 'instructor', '2026-04-30T00:00:00Z', '6:00'),
+    ('course-v1:DemoX+Security+2026_T3', 'instructor', '2099-12-31T00:00:00Z', '4:30'),
+]
+
+CUSTOMERS = [
+    # slug, name, channel code
+    ('acme', 'Acme Corporation', 'SAP'),
+    ('globex', 'Globex', 'DEGREED'),
+    ('initech', 'Initech', 'CSOD'),
+]
+
+CASES = ['passed', 'passed', 'passed', 'passed', 'failed', 'not_passed_yet', 'audit', 'no_consent',
+         'refused_consent', 'no_channel_identity', 'course_key_consent', 'unknown_to_lms']
+
+
+@dataclass(frozen=True)
+class DemoLearner:
+    customer_slug: str
+    channel: str
+    index: int
+    username: str
+    email: str
+    course_id: str
+    pacing: str
+    end: str | None
+    effort: str
+    case: str
+
+    @property
+    def passes(self):
+        return self.case in ('passed', 'no_channel_identity', 'course_key_consent')
+
+
+def channel_urls(standin_url):
+    """Where each channel lives on the stand-in at ``standin_url``."""
+    return {'SAP': f'{standin_url}/sap', 'DEGREED': f'{standin_url}/degreed',
+            'CSOD': f'{standin_url}/csod/{{subdomain}}'}
+
+
+def build_population(learners_per_customer=LEARNERS_PER_CUSTOMER):
+    learners = []
+    for slug, _name, channel in CUSTOMERS:
+        for index in range(learners_per_customer):
+            course_id, pacing, end, effort = RUNS[index % len(RUNS)]
+            username = f'{slug}-learner-{index:03d}'
+            learners.append(DemoLearner(slug, channel, index, username, f'{username}@example.com', course_id,
+                                        pacing, end, effort, CASES[index % len(CASES)]))
+    return learners
+
+
+def fill_lms(lms, population):
+    """Give the stand-in's LMS the courses, enrollments, grades, certificates and remote ids of ``population``."""
+    for course_id, pacing, end, effort in RUNS:
+        lms.add_course(course_id, pacing=pacing, end=end, effort=effort, name=course_id.split('+')[1])
+    for learner in population:
+        mode = 'audit' if learner.case == 'audit' else 'verified'
+        lms.add_enrollment(learner.username, learner.course_id, mode=mode)
+        if learner.case == 'unknown_to_lms':
+            continue
+        if learner.pacing == 'self':
+            lms.add_grade(learner.username, learner.course_id, passed=learner.passes,
+                          percent=0.86 if learner.passes else 0.31)
+        elif learner.case != 'not_passed_yet':
+            lms.add_certificate(learner.username, learner.course_id, is_passing=learner.passes,
+                                created_date='2026-05-15T09:30:00Z', grade='0.86' if learner.passes else '0.31')
+        if learner.channel == 'SAP' and learner.case != 'no_channel_identity':
+            lms.remote_ids[(SAP_IDP, learner.username)] = f'SAP-{learner.index:05d}'
+
+
+def load_population(population, channel_base_urls):
+    """
+    Write ``population`` to the database (idempotent), with one channel configuration per customer
+    pointing at ``channel_base_urls`` (``{'SAP': url, 'DEGREED': url, 'CSOD': url}``).
+    """
+    user_model = get_user_model()
+    user_model.objects.get_or_create(username=API_USERNAME, defaults={'email': f'{API_USERNAME}@example.com'})
+    customers = {}
+    for slug, name, channel in CUSTOMERS:
+        customer, _ = models.EnterpriseCustomer.objects.get_or_create(slug=slug, defaults={'name': name})
+        customers[slug] = customer
+        _configure_channel(channel, customer, channel_base_urls[channel])
+    for learner in population:
+        _load_learner(learner, customers[learner.customer_slug], user_model)
+
+
+def point_configurations_at(channel_base_urls):
+    """Point the demo customers' channel configurations at ``channel_base_urls`` (the stand-in's port changes)."""
+    for slug, _name, channel in CUSTOMERS:
+        customer = models.EnterpriseCustomer.objects.filter(slug=slug).first()
+        if customer is not None:
+            _configure_channel(channel, customer, channel_base_urls[channel])
+
+
+def _configure_channel(channel, customer, base_url):
+    if channel == 'SAP':
+        models.SAPSuccessFactorsEnterpriseCustomerConfiguration.objects.update_or_create(
+            enterprise_customer=customer,
+            defaults={'sapsf_base_url': base_url, 'sapsf_company_id': 'ACME', 'key': 'sap-client-id',
+                      'secret': 'sap-client-secret', 'idp_id': SAP_IDP, 'transmit_total_hours': True})
+    elif channel == 'DEGREED':
+        models.DegreedEnterpriseCustomerConfiguration.objects.update_or_create(
+            enterprise_customer=customer,
+            defaults={'degreed_base_url': base_url, 'degreed_company_id': 'GLOBEX', 'key': 'degreed-client-id',
+                      'secret': 'degreed-client-secret'})
+    else:
+        models.CornerstoneEnterpriseCustomerConfiguration.objects.update_or_create(
+            enterprise_customer=customer,
+            defaults={'cornerstone_base_url': base_url, 'key': 'csod-user', 'secret': 'csod-password'})
+
+
+def _load_learner(learner, customer, user_model):
+    user, _ = user_model.objects.get_or_create(username=learner.username, defaults={'email': learner.email})
+    customer_user, _ = models.EnterpriseCustomerUser.all_objects.get_or_create(
+        enterprise_customer=customer, user_id=user.pk)
+    models.EnterpriseCourseEnrollment.objects.get_or_create(
+        enterprise_customer_user=customer_user, course_id=learner.course_id)
+    course_key = get_course_key(learner.course_id)
+    if learner.case != 'no_consent':
+        consent_course = course_key if learner.case == 'course_key_consent' else learner.course_id
+        models.DataSharingConsent.objects.update_or_create(
+            enterprise_customer=customer, username=user.username, course_id=consent_course,
+            defaults={'granted': learner.case != 'refused_consent'})
+    if learner.channel == 'CSOD' and learner.case != 'no_channel_identity':
+        models.CornerstoneLearnerIdentity.objects.update_or_create(
+            enterprise_customer_user=customer_user, course_id=course_key,
+            defaults={'user_guid': f'guid-{learner.index:05d}', 'session_token': f'session-{learner.index:05d}',
+                      'callback_url': '/services/api/progress-callback', 'subdomain': CSOD_SUBDOMAIN})

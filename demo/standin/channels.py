@@ -1,0 +1,125 @@
+"""
+The channels' part of the stand-in: SAP SuccessFactors, Degreed and Cornerstone endpoints.
+
+Each checks credentials the way its channel does (SAP and Degreed: a Bearer token from their
+OAuth endpoint; Cornerstone: basic auth), keeps every completion it accepted in
+``received[channel]`` (Cornerstone's with the callback path and session token), counts the
+tokens it issued, and answers a failure to the completions a test or the demo chooses.
+"""
+
+import base64
+import threading
+from collections import Counter, defaultdict
+
+from demo.standin.http import Answer, not_found
+
+SAP_TOKEN_PATH = '/learning/oauth-api/rest/v1/token'
+SAP_COMPLETION_PATH = '/learning/odatav4/public/admin/ocn/v1/current-user/item/learning-event'
+DEGREED_TOKEN_PATH = '/oauth/token'
+DEGREED_COMPLETION_PATH = '/api/v1/provider/completion/course'
+CSOD_PROGRESS_SUFFIX = '/progress'
+
+DEFAULT_CREDENTIALS = {
+    'SAP': ('sap-client-id', 'sap-client-secret'),
+    'DEGREED': ('degreed-client-id', 'degreed-client-secret'),
+    'CSOD': ('csod-user', 'csod-password'),
+}
+
+
+def basic_auth(user, password):
+    return 'Basic ' + base64.b64encode(f'{user}:{password}'.encode()).decode()
+
+
+class ChannelsStandIn:
+    """The three channels; ``handle(channel, request)`` answers a request under that channel's root."""
+
+    def __init__(self, credentials=None):
+        self.credentials = {**DEFAULT_CREDENTIALS, **(credentials or {})}
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self.received = defaultdict(list)
+        self.tokens = Counter()
+        self.failures = []
+        self.issued = {}
+
+    def fail(self, channel, status, body='', when=lambda payload: True):
+        """Answer ``status`` with ``body`` to the completions of ``channel`` for which ``when(payload)`` holds."""
+        self.failures.append((channel, status, body, when))
+
+    def handle(self, channel, request):
+        if request.method != 'POST':
+            return Answer(405, 'method not allowed')
+        if channel == 'SAP':
+            if request.path == SAP_TOKEN_PATH:
+                return self._sap_token(request)
+            if request.path == SAP_COMPLETION_PATH:
+                return self._completion('SAP', request, self._bearer_ok('SAP', request))
+        elif channel == 'DEGREED':
+            if request.path == DEGREED_TOKEN_PATH:
+                return self._degreed_token(request)
+            if request.path == DEGREED_COMPLETION_PATH:
+                return self._completion('DEGREED', request, self._bearer_ok('DEGREED', request))
+        elif channel == 'CSOD' and request.path.endswith(CSOD_PROGRESS_SUFFIX):
+            authorized = request.header('Authorization') == basic_auth(*self.credentials['CSOD'])
+            if authorized and not request.query.get('sessionToken'):
+                return Answer(401, 'session expired')
+            return self._completion('CSOD', request, authorized)
+        return not_found()
+
+    def _issue(self, channel, scope):
+        token = f'{channel.lower()}-token-{len(self.issued) + 1}'
+        with self._lock:
+            self.issued[token] = (channel, scope)
+            self.tokens[channel] += 1
+        return Answer(200, {'access_token': token, 'expires_in': 3600, 'token_type': 'Bearer'})
+
+    def _sap_token(self, request):
+        if request.header('Authorization') != basic_auth(*self.credentials['SAP']):
+            return Answer(401, 'bad client')
+        try:
+            scope = request.json()['scope']
+            user_id = scope['userId']
+        except (ValueError, KeyError, TypeError):
+            return Answer(400, 'bad token request')
+        return self._issue('SAP', user_id)
+
+    def _degreed_token(self, request):
+        form = request.form()
+        if (form.get('client_id'), form.get('client_secret')) != self.credentials['DEGREED']:
+            return Answer(401, 'bad client')
+        if form.get('scope') != 'provider_completion':
+            return Answer(400, 'bad scope')
+        return self._issue('DEGREED', 'provider_completion')
+
+    def _bearer_ok(self, channel, request):
+        authorization = request.header('Authorization') or ''
+        token = authorization.removeprefix('Bearer ')
+        issued = self.issued.get(token)
+        if not authorization.startswith('Bearer ') or issued is None or issued[0] != channel:
+            return False
+        if channel == 'SAP':  # a SAP token acts for one SAP user
+            try:
+                return request.json().get('userID') == issued[1]
+            except (ValueError, AttributeError):
+                return False
+        return True
+
+    def _completion(self, channel, request, authorized):
+        if not authorized:
+            return Answer(401, 'unauthorized')
+        try:
+            payload = request.json()
+        except ValueError:
+            return Answer(400, 'body is not JSON')
+        for failing_channel, status, body, when in list(self.failures):
+            if failing_channel == channel and when(payload):
+                return Answer(status, body)
+        entry = payload
+        if channel == 'CSOD':
+            entry = {'url': f'{request.base_url}{request.path}?sessionToken={request.query["sessionToken"]}',
+                     'payload': payload}
+        with self._lock:
+            self.received[channel].append(entry)
+        return Answer(200, {'status': 'accepted'})

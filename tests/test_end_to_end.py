@@ -1,0 +1,132 @@
+"""
+End to end over real sockets: the demo stand-in plays the LMS and the three channels, the
+command runs with eager Celery, and the audit rows and what each channel received are checked.
+"""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from demo.population import API_USERNAME, build_population, channel_urls, fill_lms, load_population
+from enterprise_export.models import (
+    CornerstoneLearnerDataTransmissionAudit,
+    DegreedLearnerDataTransmissionAudit,
+    EnterpriseCourseEnrollment,
+    SapSuccessFactorsLearnerDataTransmissionAudit,
+)
+from enterprise_export.utils import get_course_key
+
+pytestmark = pytest.mark.django_db
+LEARNERS = 24
+
+
+@pytest.fixture
+def population(standin, settings):
+    settings.ENTERPRISE_EXPORT_CHANNEL_RETRIES = 0
+    learners = build_population(LEARNERS)
+    load_population(learners, channel_urls(standin.url))
+    fill_lms(standin.lms, learners)
+    return learners
+
+
+def transmit():
+    output = io.StringIO()
+    call_command('transmit_learner_data', '--api_user', API_USERNAME, stdout=output)
+    return output.getvalue()
+
+
+def of(population, channel):
+    return [learner for learner in population if learner.channel == channel]
+
+
+def enrollment_id(learner):
+    user = get_user_model().objects.get(username=learner.username)
+    return EnterpriseCourseEnrollment.objects.get(enterprise_customer_user__user_id=user.pk,
+                                                  course_id=learner.course_id).id
+
+
+def reported(learner):
+    """Completed, or failed with a date: the learners a channel that takes failures is sent."""
+    return learner.passes or (learner.case == 'failed' and not (learner.pacing == 'self' and learner.end is None))
+
+
+def test_every_channel_gets_what_it_should(population, standin):
+    output = transmit()
+    received = standin.channels.received
+
+    degreed = {payload['completions'][0]['email'] for payload in received['DEGREED']}
+    assert degreed == {learner.email for learner in of(population, 'DEGREED') if learner.passes}
+    assert all(payload['orgCode'] == 'GLOBEX' for payload in received['DEGREED'])
+
+    sap = {(payload['userID'], payload['courseCompleted']) for payload in received['SAP']}
+    assert sap == {
+        (f'SAP-{learner.index:05d}', 'true' if learner.passes else 'false')
+        for learner in of(population, 'SAP') if reported(learner) and learner.case != 'no_channel_identity'
+    }
+    assert {payload['courseID'] for payload in received['SAP']} <= {
+        get_course_key(learner.course_id) for learner in population}
+
+    csod = {item['userGuid'] for payload in received['CSOD'] for item in payload['payload']}
+    assert csod == {f'guid-{learner.index:05d}' for learner in of(population, 'CSOD')
+                    if learner.passes and learner.case != 'no_channel_identity'}
+    assert all('/csod/initech/services/api/progress-callback/progress?sessionToken=session-' in payload['url']
+               for payload in received['CSOD'])
+
+    for model, channel in ((DegreedLearnerDataTransmissionAudit, 'DEGREED'),
+                           (SapSuccessFactorsLearnerDataTransmissionAudit, 'SAP'),
+                           (CornerstoneLearnerDataTransmissionAudit, 'CSOD')):
+        assert model.objects.filter(status=200, error_message='').count() == len(received[channel])
+        assert not model.objects.exclude(status=200).exists()
+    assert output.splitlines()[-1].endswith('0 failed.')
+
+
+def test_nobody_without_consent_or_with_an_audit_enrollment_is_sent(population, standin):
+    transmit()
+    excluded = {learner.email for learner in population
+                if learner.case in ('no_consent', 'refused_consent', 'audit', 'unknown_to_lms', 'not_passed_yet')}
+    sent = {payload['completions'][0]['email'] for payload in standin.channels.received['DEGREED']}
+    assert not sent & excluded
+
+
+def test_a_channel_answering_500_for_one_learner(population, standin):
+    victim = next(learner for learner in of(population, 'DEGREED') if learner.passes)
+    standin.channels.fail('DEGREED', 500, 'internal error',
+                          when=lambda payload: payload['completions'][0]['email'] == victim.email)
+    transmit()
+    rows = DegreedLearnerDataTransmissionAudit.objects.filter(enterprise_course_enrollment_id=enrollment_id(victim))
+    assert {(row.course_id, row.status, row.error_message) for row in rows} == {
+        (get_course_key(victim.course_id), 500, 'internal error'), (victim.course_id, 500, 'internal error')}
+    others = {learner.email for learner in of(population, 'DEGREED') if learner.passes} - {victim.email}
+    assert {payload['completions'][0]['email'] for payload in standin.channels.received['DEGREED']} == others
+
+    # Next run: the channel is well again; only the failed learner is sent, with its course key.
+    standin.channels.failures.clear()
+    standin.channels.received.clear()
+    transmit()
+    assert [(item['email'], item['id']) for payload in standin.channels.received['DEGREED']
+            for item in payload['completions']] == [(victim.email, get_course_key(victim.course_id))]
+    assert set(rows.values_list('status', flat=True)) == {200, 500}  # the run-id row keeps its last attempt
+
+
+def test_a_second_run_sends_nothing_new(population, standin):
+    first = transmit()
+    standin.channels.received.clear()
+    second = transmit()
+    assert not any(standin.channels.received.values())
+    assert second.splitlines()[-1].startswith('Total: 0 sent,')
+    assert first.splitlines()[-1] != second.splitlines()[-1]
+
+
+def test_lms_faults_skip_only_the_learners_they_hit(population, standin, settings):
+    settings.ENTERPRISE_EXPORT_LMS_RETRIES = 0
+    standin.faults.configure({'faults': [
+        {'target': 'lms', 'kind': '500', 'path': 'globex-learner-000'},
+        {'target': 'lms', 'kind': 'reset', 'path': 'globex-learner-001'},
+        {'target': 'lms', 'kind': 'malformed', 'path': 'globex-learner-002'},
+    ]})
+    transmit()
+    sent = {payload['completions'][0]['email'] for payload in standin.channels.received['DEGREED']}
+    hit = {f'globex-learner-00{index}@example.com' for index in range(3)}
+    assert sent == {learner.email for learner in of(population, 'DEGREED') if learner.passes} - hit
