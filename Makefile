@@ -4,11 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv test quality migrations-check demo clean help
+.PHONY: venv test quality migrations-check demo bench clean help
 
 help:
 	@echo "make test    build .venv if needed, then lint, check migrations and run the whole test suite"
 	@echo "make demo    build .venv if needed, load the demo data and transmit it to the local stand-in"
+	@echo "make bench   build .venv if needed, then benchmark the exporter against the stand-in (minutes)"
 	@echo "make venv    build .venv with the package and its test requirements"
 
 venv: $(STAMP)
@@ -36,6 +37,10 @@ demo: venv
 	$(DEMO) migrate --noinput --verbosity 0
 	$(DEMO) load_demo_data
 	$(DEMO) run_demo
+
+# Prints one JSON line per case; see benchmarks/bench_export.py. Not part of make test.
+bench: venv
+	$(BIN)/python -m benchmarks.bench_export
 
 clean:
 	rm -f demo.sqlite3

@@ -200,3 +200,20 @@ def test_bulk_enrollment_listing_query(http, token):
     assert last_url(http) == (
         f'{LMS}/api/enrollment/v1/enrollments/?course_id=course-v1%3AedX%2BDemoX%2BDemo_2026&page_size=100'
     )
+
+
+def test_proxy_and_ca_bundle_from_the_environment_are_kept(monkeypatch, settings):
+    monkeypatch.setenv('HTTPS_PROXY', 'http://proxy.internal:3128')
+    monkeypatch.setenv('HTTP_PROXY', 'http://proxy.internal:3128')
+    monkeypatch.setenv('NO_PROXY', 'localhost')
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/ssl/company-ca.pem')
+    session = build_lms_session()
+    assert session.proxies['http'] == 'http://proxy.internal:3128'
+    assert session.verify == '/etc/ssl/company-ca.pem'
+    assert session.trust_env is False
+
+
+def test_no_proxy_for_the_lms_host_is_honoured(monkeypatch):
+    monkeypatch.setenv('HTTP_PROXY', 'http://proxy.internal:3128')
+    monkeypatch.setenv('NO_PROXY', 'lms.internal')
+    assert 'http' not in build_lms_session().proxies

@@ -10,13 +10,14 @@ the exporting thread, in the order of the enrollments.
 """
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import requests
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils import timezone
 
 from enterprise_export.clients.exceptions import HttpError, HttpNotFoundError
@@ -50,6 +51,14 @@ LOGGER = logging.getLogger(__name__)
 LMS_FAILURES = (HttpError, requests.RequestException, ValueError, KeyError, TypeError)
 
 
+@dataclass
+class RunListing:
+    """A run's bulk listings: LMS enrollment mode and (when needed) grade row, by username."""
+
+    modes: dict
+    grades: dict | None = None
+
+
 @dataclass(frozen=True)
 class LearnerRun:
     """The facts of one enrollment a worker thread needs: plain values, no model instances."""
@@ -58,6 +67,7 @@ class LearnerRun:
     course_id: str
     username: str
     course_details: dict | None = None
+    listing: RunListing | None = None  # the run's bulk listings, when the run was listed
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,8 @@ class LearnerExporter(Exporter):
         self._lms_session = None
         self._clients = {}
         self._course_details = {}
+        self._listings = {}
+        self._pool = None
 
     # Grade words: override the properties when a channel words grades differently.
 
@@ -187,23 +199,48 @@ class LearnerExporter(Exporter):
             enrollments = self.get_enrollments(learner_to_transmit, course_run_id)
         else:
             enrollments = self.get_enrollments()
-        for chunk in self._enrollment_chunks(enrollments):
-            if TransmissionAudit is not None and skip_transmitted:
-                chunk = self._drop_transmitted(chunk, TransmissionAudit, grade)
-            runs = self._reportable_runs(chunk, need_course_details=True)
-            completions = self._map_lms(self._lms_completion, [run for _, run in runs])
-            for (enrollment, run), completion in zip(runs, completions, strict=True):
-                if completion is None:
-                    continue
-                if single_learner:
-                    self._log_conflicts(run, completion, grade, is_passing)
-                yield from self.get_learner_data_records(
-                    enrollment,
-                    completed_date=completion.completed_date,
-                    grade=completion.grade,
-                    is_passing=completion.is_passing,
-                    grade_percent=completion.grade_percent,
-                )
+        caller_claims = (grade, is_passing) if single_learner else (None, False)
+        with self._lms_workers():
+            pending = None
+            for chunk in self._enrollment_chunks(enrollments):
+                if TransmissionAudit is not None and skip_transmitted:
+                    chunk = self._drop_transmitted(chunk, TransmissionAudit, grade)
+                # The database work of this chunk runs while the LMS answers about the previous one;
+                # its course details and listings once those answers are in; its records are built
+                # while the LMS answers about the next one.
+                consenting = self._consenting(chunk)
+                completed = self._finished(pending)
+                runs = self._load_listings(self._runs_of(consenting, need_course_details=True), with_grades=True)
+                pending = (chunk, runs, self._submit(self._lms_completion, [run for _, run in runs]))
+                if completed is not None:
+                    yield from self._chunk_records(*completed, *caller_claims)
+            completed = self._finished(pending)
+            if completed is not None:
+                yield from self._chunk_records(*completed, *caller_claims)
+
+    @staticmethod
+    def _finished(pending):
+        """A submitted chunk with its answers in (waiting for them); None stays None."""
+        if pending is None:
+            return None
+        chunk, runs, submitted = pending
+        return chunk, runs, _results(submitted)
+
+    def _chunk_records(self, chunk, runs, completions, caller_grade, caller_passing):
+        """The records of one chunk, in enrollment order, once the LMS has answered about it."""
+        for (enrollment, run), completion in zip(runs, completions, strict=True):
+            if completion is None:
+                continue
+            if caller_grade is not None or caller_passing:
+                self._log_conflicts(run, completion, caller_grade, caller_passing)
+            yield from self.get_learner_data_records(
+                enrollment,
+                completed_date=completion.completed_date,
+                grade=completion.grade,
+                is_passing=completion.is_passing,
+                grade_percent=completion.grade_percent,
+            )
+        self.finish_chunk(chunk)
 
     def get_enrollments(self, learner=None, course_run_id=None):
         """The customer's enrollments of active, linked learners; narrowed to one when both are given."""
@@ -253,10 +290,30 @@ class LearnerExporter(Exporter):
             return None
         is_audit = self.is_audit_enrollment(mode)
         if run.course_details.get('pacing') == 'instructor' and not is_audit:
-            return self._certificate_completion(run)
-        return self._grades_completion(run, is_audit)
+            completion = self._certificate_completion(run)
+        else:
+            completion = self._grades_completion(run, is_audit)
+        self.fetch_learner_facts(run)
+        return completion
+
+    def prepare_chunk(self, chunk):
+        """
+        Hook, in the exporting thread, once per chunk after its users are loaded: load in a few
+        queries what ``get_learner_data_records`` will need for the chunk. Nothing by default.
+        """
+
+    def finish_chunk(self, chunk):
+        """Hook, in the exporting thread, once the chunk's records are out: drop what ``prepare_chunk`` kept."""
+
+    def fetch_learner_facts(self, run):
+        """
+        Hook, in a worker thread, for each enrollment that will get records: make the HTTP calls
+        ``get_learner_data_records`` will need (never a query). Nothing by default.
+        """
 
     def _lms_mode(self, run):
+        if run.listing is not None:
+            return run.listing.modes.get(run.username)
         lms_enrollment = self.enrollment_api.get_course_enrollment(run.username, run.course_id)
         return (lms_enrollment or {}).get('mode')
 
@@ -275,10 +332,8 @@ class LearnerExporter(Exporter):
         )
 
     def _grades_completion(self, run, is_audit):
-        try:
-            course_grade = self.grades_api.get_course_grade(run.course_id, run.username)
-        except HttpNotFoundError as error:
-            self._log_missing_grade(run, error)
+        course_grade = self._course_grade(run)
+        if course_grade is None:
             return Completion(None, None, None, None)
         passed = bool(course_grade.get('passed'))
         percent = course_grade.get('percent')
@@ -294,6 +349,20 @@ class LearnerExporter(Exporter):
         if passed:
             return Completion(now, self.grade_passing, True, percent)
         return Completion(None, self.grade_incomplete, passed, percent)
+
+    def _course_grade(self, run):
+        """The learner's grade row, from the run's listing or its own call; None when the LMS has none."""
+        if run.listing is not None and run.listing.grades is not None:
+            course_grade = run.listing.grades.get(run.username)
+            if course_grade is None:
+                LOGGER.info('No grade: the learner is not in the LMS grade listing of the run',
+                            extra={'enrollment_id': run.enrollment_id, 'course_id': run.course_id})
+            return course_grade
+        try:
+            return self.grades_api.get_course_grade(run.course_id, run.username)
+        except HttpNotFoundError as error:
+            self._log_missing_grade(run, error)
+            return None
 
     @staticmethod
     def _log_missing_grade(run, error):
@@ -323,7 +392,7 @@ class LearnerExporter(Exporter):
         """Yield one record per attempted subsection of every consenting enrollment of the customer."""
         for chunk in self._enrollment_chunks(self.get_enrollments()):
             runs = self._reportable_runs(chunk, need_course_details=False)
-            yield from self._assessment_records(runs)
+            yield from self._assessment_records(self._load_listings(runs, with_grades=False))
 
     def single_assessment_level_export(self, *, learner_to_transmit, course_run_id, grade=None,
                                        subsection_id=None, TransmissionAudit=None):  # noqa: N803
@@ -345,7 +414,7 @@ class LearnerExporter(Exporter):
         ):
             return
         runs = self._reportable_runs([enrollment], need_course_details=True)
-        yield from self._assessment_records(runs)
+        yield from self._assessment_records(self._load_listings(runs, with_grades=False))
 
     def get_learner_assessment_data_records(self, enrollment, assessment_grades):
         """
@@ -386,20 +455,31 @@ class LearnerExporter(Exporter):
     # The chunk pipeline shared by both levels.
 
     def _enrollment_chunks(self, enrollments):
-        """Yield lists of at most ``transmission_chunk_size`` enrollments, read in (course_id, id) keyset pages."""
+        """
+        Yield lists of at most ``transmission_chunk_size`` enrollments, in (course_id, id) order.
+
+        The runs come from one query; each run is then read in keyset pages by id (``course_id =
+        X AND id > Y ORDER BY id``), which every database serves from the (course_id, id) index
+        and stops reading at the page's end. A single ``(course_id, id) > (X, Y)`` condition
+        would make the database sort all of the customer's enrollments for every page.
+        """
         size = max(1, int(getattr(self.enterprise_configuration, 'transmission_chunk_size', 0) or 500))
-        enrollments = enrollments.order_by('course_id', 'id')
-        after = None
-        while True:
-            page = enrollments
-            if after is not None:
-                page = page.filter(Q(course_id__gt=after[0]) | Q(course_id=after[0], id__gt=after[1]))
-            chunk = list(page[:size])
-            if chunk:
-                yield chunk
-            if len(chunk) < size:
-                return
-            after = (chunk[-1].course_id, chunk[-1].id)
+        course_ids = list(enrollments.order_by('course_id').values_list('course_id', flat=True).distinct())
+        chunk = []
+        for course_id in course_ids:
+            after_id = 0
+            while True:
+                wanted = size - len(chunk)
+                page = list(enrollments.filter(course_id=course_id, id__gt=after_id).order_by('id')[:wanted])
+                chunk.extend(page)
+                if len(chunk) == size:
+                    yield chunk
+                    chunk = []
+                if len(page) < wanted:
+                    break
+                after_id = page[-1].id
+        if chunk:
+            yield chunk
 
     def _drop_transmitted(self, chunk, TransmissionAudit, grade):  # noqa: N803
         """Leave out the enrollments whose latest successful transmission carried ``grade``."""
@@ -417,37 +497,60 @@ class LearnerExporter(Exporter):
         """
         Pair each enrollment of the chunk that may be reported with its ``LearnerRun``.
 
-        Loads the chunk's users and consent in two queries; leaves out learners without an LMS
-        user, without consent, and (when ``need_course_details``) runs the Course API does not know.
+        ``_consenting`` (the database) then ``_runs_of`` (the Course API).
+        """
+        return self._runs_of(self._consenting(chunk), need_course_details)
+
+    def _consenting(self, chunk):
+        """
+        The enrollments of the chunk whose learner granted consent, with their users loaded: a
+        few queries per chunk, and ``prepare_chunk``.
         """
         self._load_users(chunk)
+        self.prepare_chunk(chunk)
         consented = self._consented_ids(chunk)
+        return [enrollment for enrollment in chunk if enrollment.id in consented]
+
+    def _runs_of(self, enrollments, need_course_details):
+        """
+        ``(enrollment, LearnerRun)`` pairs; when ``need_course_details``, without the runs the
+        Course API does not know or could not tell about (asked all at once, once per run).
+        """
+        details = self._chunk_course_details({enrollment.course_id for enrollment in enrollments}) \
+            if need_course_details else {}
         runs = []
-        for enrollment in chunk:
-            if enrollment.id not in consented:
+        for enrollment in enrollments:
+            run_details = details.get(enrollment.course_id)
+            if need_course_details and not isinstance(run_details, dict):
+                self._log_missing_details(enrollment, run_details)
                 continue
-            details = None
-            if need_course_details:
-                details = self._course_details_or_none(enrollment)
-                if details is None:
-                    continue
             runs.append((enrollment, LearnerRun(
-                enrollment.id, enrollment.course_id, enrollment.enterprise_customer_user.username, details,
+                enrollment.id, enrollment.course_id, enrollment.enterprise_customer_user.username, run_details,
             )))
         return runs
 
-    def _course_details_or_none(self, enrollment):
+    def _chunk_course_details(self, course_ids):
+        """The details of each run (a dict, None when unknown, or the failure), asked at once for new runs."""
+        missing = sorted(course_id for course_id in course_ids if course_id not in self._course_details)
+        answers = self._parallel_map(lambda course_id: _attempt(self.course_api.get_course_details, course_id),
+                                     missing)
+        failures = {}
+        for course_id, answer in zip(missing, answers, strict=True):
+            if isinstance(answer, Exception):
+                failures[course_id] = answer  # not kept: the next chunk asks again
+            else:
+                self._course_details[course_id] = answer
+        return {course_id: failures.get(course_id, self._course_details.get(course_id)) for course_id in course_ids}
+
+    @staticmethod
+    def _log_missing_details(enrollment, failure):
         extra = {'enrollment_id': enrollment.id, 'course_id': enrollment.course_id}
-        try:
-            details = self.get_course_details(enrollment.course_id)
-        except LMS_FAILURES as error:
-            LOGGER.error('Skipped enrollment %s: course details of %s failed: %s',
-                         enrollment.id, enrollment.course_id, lms_failure_reason(error), extra=extra)
-            return None
-        if details is None:
+        if failure is None:
             LOGGER.error('Skipped enrollment %s: the Course API has no details for %s',
                          enrollment.id, enrollment.course_id, extra=extra)
-        return details
+        else:
+            LOGGER.error('Skipped enrollment %s: course details of %s failed: %s',
+                         enrollment.id, enrollment.course_id, lms_failure_reason(failure), extra=extra)
 
     @staticmethod
     def _load_users(chunk):
@@ -488,27 +591,117 @@ class LearnerExporter(Exporter):
                 consented.add(enrollment_id)
         return consented
 
-    def _map_lms(self, work, runs):
+    def _load_listings(self, runs, with_grades):
         """
-        ``work`` applied to each run, results in the runs' order; a failing call gives None.
+        ``runs`` with their run's bulk listings: the enrollment listing (and, ``with_grades``, the
+        grade listing where some learner takes the grades path) of each run with at least
+        ``ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS`` learners among ``runs``, fetched all at
+        once; the learners of other runs are asked about one by one. Only the listings of this
+        chunk's runs are kept (chunks come in run order, so a run spanning chunks is listed once).
+        """
+        counts = Counter(run.course_id for _, run in runs)
+        self._listings = {course_id: listing for course_id, listing in self._listings.items() if course_id in counts}
+        minimum = int(get_setting('ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS'))
+        if minimum > 0:
+            self._fetch_run_listings(runs, [course_id for course_id, count in counts.items() if count >= minimum],
+                                     with_grades)
+        return [(enrollment, replace(run, listing=self._listings.get(run.course_id))) for enrollment, run in runs]
 
-        Up to ``ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS`` runs are worked on at once (1: one
-        after the other, the reference path). The OAuth token is fetched before the fan-out.
+    def _fetch_run_listings(self, runs, listed, with_grades):
+        self._fetch_listings([(course_id, 'modes') for course_id in listed if course_id not in self._listings] + [
+            (course_id, 'grades') for course_id in listed
+            if with_grades and course_id not in self._listings and not self._instructor_paced(course_id, runs)
+        ])
+        if with_grades:  # instructor-paced runs need grades only for their audit enrollments
+            self._fetch_listings([
+                (course_id, 'grades') for course_id in listed
+                if course_id in self._listings and self._listings[course_id].grades is None
+                and self._has_audit_learners(course_id, runs)
+            ])
+
+    def _fetch_listings(self, wanted):
+        """Fetch ``(course_id, 'modes' | 'grades')`` listings at once into ``self._listings``."""
+        answers = self._parallel_map(lambda item: _attempt(self._listing, *item), wanted)
+        # modes first: a grade listing joins its run's listing
+        ordered = sorted(zip(wanted, answers, strict=True), key=lambda pair: pair[0][1] != 'modes')
+        for (course_id, kind), answer in ordered:
+            if isinstance(answer, Exception):
+                LOGGER.warning('Bulk %s listing of %s failed (%s): asking about its learners one by one',
+                               kind, course_id, lms_failure_reason(answer), extra={'course_id': course_id})
+            elif kind == 'modes':
+                self._listings[course_id] = RunListing(answer)
+            elif course_id in self._listings:
+                self._listings[course_id].grades = answer
+
+    def _listing(self, course_id, kind):
+        if kind == 'modes':
+            return {row['user']: row.get('mode') for row in self.enrollment_api.iter_course_enrollments(course_id)
+                    if isinstance(row, dict) and 'user' in row}
+        return {row['username']: row for row in self.grades_api.iter_course_grades(course_id)
+                if isinstance(row, dict) and 'username' in row}
+
+    @staticmethod
+    def _instructor_paced(course_id, runs):
+        details = next(run.course_details for _, run in runs if run.course_id == course_id) or {}
+        return details.get('pacing') == 'instructor'
+
+    def _has_audit_learners(self, course_id, runs):
+        modes = self._listings[course_id].modes
+        return any(self.is_audit_enrollment(modes.get(run.username)) for _, run in runs if run.course_id == course_id)
+
+    def _map_lms(self, work, runs):
+        """``work`` applied to each run, results in the runs' order; a failing run gives None (logged)."""
+        return self._parallel_map(lambda run: self._guarded(work, run), runs)
+
+    def _submit(self, work, runs):
+        """Start ``work`` on each run in the export's workers; ``_results`` waits for the answers."""
+        if self._pool is None:
+            return self._map_lms(work, runs)
+        if runs:
+            self._fetch_token()
+        return [self._pool.submit(self._guarded, work, run) for run in runs]
+
+    @contextmanager
+    def _lms_workers(self):
+        """
+        The worker threads of a whole export (none on the reference path): at most
+        ``ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS`` calls in flight.
         """
         concurrency = int(get_setting('ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS'))
+        if concurrency <= 1 or self._pool is not None:
+            yield
+            return
+        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix='enterprise-export')
+        try:
+            yield
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
 
-        def guarded(run):
-            return self._guarded(work, run)
-
-        if concurrency <= 1 or len(runs) <= 1:
-            return [guarded(run) for run in runs]
+    def _fetch_token(self):
+        """Get the OAuth token before a fan-out, so that the workers do not all ask for it at once."""
         try:
             self.lms_session.get_jwt_access_token()
         except requests.RequestException as error:
             LOGGER.error('Could not get an LMS access token: %s', lms_failure_reason(error))
-        with ThreadPoolExecutor(max_workers=min(concurrency, len(runs)),
+
+    def _parallel_map(self, function, items):
+        """
+        ``function`` applied to each item, results in the items' order.
+
+        Up to ``ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS`` items are worked on at once (1: one
+        after the other, the reference path). The OAuth token is fetched before the fan-out.
+        ``function`` must make HTTP calls only: it runs in worker threads.
+        """
+        concurrency = int(get_setting('ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS'))
+        if concurrency <= 1 or len(items) <= 1:
+            return [function(item) for item in items]
+        self._fetch_token()
+        if self._pool is not None:  # idle here: the export waits for a chunk before the next one's runs
+            return list(self._pool.map(function, items))
+        with ThreadPoolExecutor(max_workers=min(concurrency, len(items)),
                                 thread_name_prefix='enterprise-export') as pool:
-            return list(pool.map(guarded, runs))
+            return list(pool.map(function, items))
 
     @staticmethod
     def _guarded(work, run):
@@ -520,6 +713,19 @@ class LearnerExporter(Exporter):
                          extra={'enrollment_id': run.enrollment_id, 'course_id': run.course_id})
             LOGGER.debug('LMS failure detail', exc_info=True)
             return None
+
+
+def _results(submitted):
+    """The answers of ``_submit``, in order (waiting for the workers when there are any)."""
+    return [item.result() if isinstance(item, Future) else item for item in submitted]
+
+
+def _attempt(function, *args):
+    """``function(*args)``, or the LMS failure it raised (returned, not raised)."""
+    try:
+        return function(*args)
+    except LMS_FAILURES as error:
+        return error
 
 
 def lms_failure_reason(error):

@@ -22,6 +22,18 @@ def effort_hours(effort):
 class SapSuccessFactorsLearnerExporter(LearnerExporter):
     """Records for SAP: the learner's ``remote_id`` at the configuration's identity provider."""
 
+    def __init__(self, user, enterprise_configuration):
+        super().__init__(user, enterprise_configuration)
+        self._remote_ids = {}
+
+    def fetch_learner_facts(self, run):
+        """Look up the SAP user id in the worker thread, with the LMS calls of the enrollment."""
+        self._remote_ids[run.enrollment_id] = self.get_remote_id(run.username)
+
+    def finish_chunk(self, chunk):
+        for enrollment in chunk:
+            self._remote_ids.pop(enrollment.id, None)
+
     def get_remote_id(self, username):
         """The learner's SAP user id, from the LMS third-party-auth API (None: not linked)."""
         client = self._client(ThirdPartyAuthApiClient)
@@ -30,7 +42,10 @@ class SapSuccessFactorsLearnerExporter(LearnerExporter):
     def get_learner_data_records(self, enrollment, completed_date=None, grade=None, is_passing=False,
                                  grade_percent=None):
         try:
-            sapsf_user_id = self.get_remote_id(enrollment.enterprise_customer_user.username)
+            if enrollment.id in self._remote_ids:
+                sapsf_user_id = self._remote_ids[enrollment.id]
+            else:
+                sapsf_user_id = self.get_remote_id(enrollment.enterprise_customer_user.username)
         except LMS_FAILURES as error:
             LOGGER.error('Skipped enrollment %s this run: the SAP user id lookup failed: %s', enrollment.id,
                          lms_failure_reason(error), extra={'enrollment_id': enrollment.id, 'channel': 'SAP'})

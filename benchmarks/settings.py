@@ -1,0 +1,14 @@
+"""Settings of the benchmark's export processes: an SQLite file and the stand-in given in the environment."""
+
+import os
+
+from test_settings import *  # noqa: F403 - the benchmark runs on the test settings, with these changes
+
+DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': os.environ.get('BENCH_DB', ':memory:')}}
+_STANDIN = os.environ.get('BENCH_STANDIN_URL', 'http://127.0.0.1:0')
+LMS_ROOT_URL = LMS_INTERNAL_ROOT_URL = f'{_STANDIN}/lms'
+BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL = f'{_STANDIN}/lms/oauth2'
+LOGGING = {'version': 1, 'disable_existing_loggers': False,
+           'loggers': {'enterprise_export': {'level': 'CRITICAL'}}}
+BACKEND_SERVICE_EDX_OAUTH2_KEY = 'bench-client-id'  # benchmarks.standin_process.CLIENT
+BACKEND_SERVICE_EDX_OAUTH2_SECRET = 'bench-client-secret'

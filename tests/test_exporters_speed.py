@@ -1,0 +1,181 @@
+"""
+The fast path (chunks, concurrent LMS calls, bulk listings) against the reference path (one
+call after another, no listings): same records in the same order, and queries per chunk, not
+per enrollment.
+"""
+
+import datetime
+
+import pytest
+import responses
+import time_machine
+from django.db import transaction
+from django.test import override_settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from enterprise_export.exporters.learner_data import LearnerExporter
+from enterprise_export.models import DataSharingConsent, EnterpriseCustomerUser, LearnerDataTransmissionAudit
+from enterprise_export.utils import get_course_key
+from test_utils.factories import (
+    EnterpriseCourseEnrollmentFactory,
+    EnterpriseCustomerFactory,
+    UserFactory,
+    bulk_enrollments,
+)
+from test_utils.fake_lms import Failure, FakeLms
+
+pytestmark = pytest.mark.django_db
+NOW = datetime.datetime(2026, 6, 1, 12, tzinfo=datetime.UTC)
+RUNS = [f'course-v1:Org+C{index}+2026' for index in range(4)]
+REFERENCE = {'ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS': 1, 'ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS': 0}
+FAST = {'ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS': 8, 'ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS': 1}
+
+run_strategy = st.fixed_dictionaries({
+    'known': st.sampled_from([True, True, True, False]),
+    'pacing': st.sampled_from(['self', 'instructor']),
+    'end': st.sampled_from([None, '2026-03-01T00:00:00Z', '2026-12-01T00:00:00Z', '2026-05-31T23:59:59']),
+})
+learner_strategy = st.fixed_dictionaries({
+    'run': st.integers(0, len(RUNS) - 1),
+    'mode': st.sampled_from(['verified', 'audit', 'honor', 'professional', None]),
+    'consent': st.sampled_from(['run', 'run', 'run', 'course_key', 'refused', 'undecided', 'none',
+                                'refused_run_key_granted']),
+    'grade': st.none() | st.tuples(st.booleans(), st.floats(0, 1)),
+    'certificate': st.none() | st.fixed_dictionaries({
+        'is_passing': st.booleans(),
+        'created_date': st.sampled_from([None, '2026-04-02T10:00:00Z', '2026-04-02T10:00:00']),
+        'grade': st.sampled_from(['0.0', '0.5', '0.91']),
+    }),
+    'learner': st.sampled_from([{}] * 6 + [{'active': False}, {'linked': False}]),
+})
+population_strategy = st.fixed_dictionaries({
+    'runs': st.lists(run_strategy, min_size=len(RUNS), max_size=len(RUNS)),
+    'learners': st.lists(learner_strategy, min_size=1, max_size=30),
+    'audit_reporting': st.booleans(),
+    'chunk_size': st.integers(1, 9),
+    'transmitted_grade': st.sampled_from([None, 'Pass']),
+})
+
+
+def build(population, lms):
+    customer = EnterpriseCustomerFactory(enable_audit_enrollment=population['audit_reporting'],
+                                         enable_audit_data_reporting=population['audit_reporting'])
+    for course_id, run in zip(RUNS, population['runs'], strict=True):
+        if run['known']:
+            lms.add_course(course_id, pacing=run['pacing'], end=run['end'])
+    for index, learner in enumerate(population['learners']):
+        course_id = RUNS[learner['run']]
+        user = UserFactory()
+        customer_user = EnterpriseCustomerUser.all_objects.create(
+            enterprise_customer=customer, user_id=user.pk, **learner['learner'])
+        enrollment = EnterpriseCourseEnrollmentFactory(enterprise_customer_user=customer_user, course_id=course_id)
+        add_consent(customer, user.username, course_id, learner['consent'])
+        if learner['mode'] is not None:
+            lms.add_enrollment(user.username, course_id, mode=learner['mode'])
+        if learner['grade'] is not None:
+            lms.add_grade(user.username, course_id, *learner['grade'])
+        if learner['certificate'] is not None:
+            lms.add_certificate(user.username, course_id, **learner['certificate'])
+        if index % 3 == 0:
+            LearnerDataTransmissionAudit.objects.create(
+                enterprise_course_enrollment_id=enrollment.id, course_id=course_id, grade='Pass', status=200)
+    return customer
+
+
+def add_consent(customer, username, course_id, kind):
+    course_key = get_course_key(course_id)
+    rows = {
+        'run': [(course_id, True)], 'course_key': [(course_key, True)], 'refused': [(course_id, False)],
+        'undecided': [(course_id, None)], 'none': [],
+        'refused_run_key_granted': [(course_id, False), (course_key, True)],
+    }[kind]
+    for consent_course, granted in rows:
+        DataSharingConsent.objects.create(enterprise_customer=customer, username=username, course_id=consent_course,
+                                          granted=granted)
+
+
+def field_tuples(records):
+    return [(record.enterprise_course_enrollment_id, record.course_id, record.subsection_id,
+             record.course_completed, record.completed_timestamp, record.grade) for record in records]
+
+
+def export(configuration, path, transmitted_grade):
+    with override_settings(**path):
+        exporter = LearnerExporter('worker', configuration)
+        return field_tuples(exporter.export(TransmissionAudit=LearnerDataTransmissionAudit, grade=transmitted_grade))
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(population=population_strategy)
+def test_fast_and_reference_paths_yield_the_same_records(population):
+    with transaction.atomic(), time_machine.travel(NOW, tick=False), \
+            responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        lms = FakeLms(mock)
+        customer = build(population, lms)
+        configuration = type('Configuration', (), {
+            'enterprise_customer': customer, 'transmission_chunk_size': population['chunk_size'], 'id': 1})()
+        reference = export(configuration, REFERENCE, population['transmitted_grade'])
+        reference_calls = dict(lms.calls)
+        fast = export(configuration, FAST, population['transmitted_grade'])
+        assert fast == reference
+        # the reference path never lists; the fast path asks at most as often per learner
+        assert reference_calls.get('enrollments', 0) == 0
+        transaction.set_rollback(True)
+
+
+class TestQueries:
+
+    def export_with_queries(self, size, lms, django_assert_max_num_queries, constant):
+        customer = EnterpriseCustomerFactory()
+        for course_id in RUNS:
+            lms.add_course(course_id, pacing='self', end='2026-03-01T00:00:00Z')
+        for username, course_id in bulk_enrollments(customer, size, RUNS):
+            lms.learner(username, course_id, passed=True)
+        configuration = type('Configuration', (), {
+            'enterprise_customer': customer, 'transmission_chunk_size': 500, 'id': 1})()
+        with django_assert_max_num_queries(constant):
+            records = list(LearnerExporter('worker', configuration).export(
+                TransmissionAudit=LearnerDataTransmissionAudit))
+        assert len(records) == size
+
+    @pytest.mark.parametrize('size', [50, 500])
+    def test_the_same_queries_for_50_and_500_enrollments(self, size, lms, django_assert_max_num_queries):
+        # The list of runs, one page per run (4 runs), then users, earlier transmissions, consent
+        # for the chunk: 8; at 500 the chunk is full and one more page finds the run's end.
+        self.export_with_queries(size, lms, django_assert_max_num_queries, constant=9)
+
+
+def test_bulk_listings_replace_per_learner_calls(lms, settings):
+    settings.ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS = 20
+    customer = EnterpriseCustomerFactory()
+    lms.add_course(RUNS[0], pacing='self', end='2026-03-01T00:00:00Z')
+    lms.add_course(RUNS[1], pacing='instructor', end='2026-03-01T00:00:00Z')
+    placed = bulk_enrollments(customer, 60, RUNS[:2] + [RUNS[0]])  # 40 self-paced, 20 instructor-paced
+    for username, course_id in placed:
+        lms.learner(username, course_id, passed=True, certificate={'is_passing': True})
+    configuration = type('Configuration', (), {'enterprise_customer': customer, 'transmission_chunk_size': 500,
+                                                'id': 1})()
+    with time_machine.travel(NOW, tick=False):
+        records = list(LearnerExporter('worker', configuration).export())
+    assert len(records) == 60
+    assert lms.calls['enrollment'] == 0 and lms.calls['enrollments'] == 2
+    assert lms.calls['grades'] == 1  # the self-paced run's listing; the instructor-paced run needs none
+    assert lms.calls['certificate'] == 20
+
+
+def test_a_failed_listing_falls_back_to_per_learner_calls(lms, settings):
+    settings.ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS = 5
+    settings.ENTERPRISE_EXPORT_LMS_RETRIES = 0
+    customer = EnterpriseCustomerFactory()
+    lms.add_course(RUNS[0], pacing='self', end='2026-03-01T00:00:00Z')
+    for username, course_id in bulk_enrollments(customer, 10, RUNS[:1]):
+        lms.learner(username, course_id, passed=True)
+    lms._serve_enrollments = lambda request: Failure(503, 'listing unavailable')
+    configuration = type('Configuration', (), {'enterprise_customer': customer, 'transmission_chunk_size': 500,
+                                                'id': 1})()
+    with time_machine.travel(NOW, tick=False):
+        records = list(LearnerExporter('worker', configuration).export())
+    assert [record.grade for record in records] == ['Pass'] * 10
+    assert lms.calls['enrollment'] == 10
