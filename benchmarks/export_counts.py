@@ -2,6 +2,9 @@
 Count the SQL queries and LMS calls of one export, with the LMS faked by ``responses``.
 
     .venv/bin/python -m benchmarks.export_counts [--enrollments 1000] [--runs 10] [--concurrency 8]
+                                                 [--bulk-min 20]
+
+``--concurrency 1 --bulk-min 0`` is the reference path.
 
 Prints one JSON line. It counts; it does not time (``responses`` keeps every call in memory,
 so times and memory here say nothing about a real LMS).
@@ -17,6 +20,7 @@ def main():
     parser.add_argument('--enrollments', type=int, default=1000)
     parser.add_argument('--runs', type=int, default=10)
     parser.add_argument('--concurrency', type=int, default=8)
+    parser.add_argument('--bulk-min', type=int, default=20)
     options = parser.parse_args()
 
     os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'test_settings')
@@ -28,6 +32,7 @@ def main():
     from django.test.utils import CaptureQueriesContext
 
     settings.ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS = options.concurrency
+    settings.ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS = options.bulk_min
     call_command('migrate', verbosity=0)
     import responses
 

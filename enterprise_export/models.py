@@ -324,7 +324,7 @@ class SapSuccessFactorsLearnerDataTransmissionAudit(BaseLearnerDataTransmissionA
 
     sapsf_user_id = models.CharField(max_length=255)
     total_hours = models.FloatField(null=True, blank=True)
-    plugin_configuration_id = models.PositiveIntegerField(db_index=True)
+    plugin_configuration_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
         constraints = _one_row_per_attempt_target('ee_sapsf_audit')
@@ -341,7 +341,7 @@ class DegreedLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
     """
 
     degreed_user_email = models.CharField(max_length=255)
-    plugin_configuration_id = models.PositiveIntegerField(db_index=True)
+    plugin_configuration_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
         constraints = _one_row_per_attempt_target('ee_degreed_audit')
@@ -358,7 +358,7 @@ class CornerstoneLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
     """
 
     user_guid = models.CharField(max_length=255)
-    plugin_configuration_id = models.PositiveIntegerField(db_index=True)
+    plugin_configuration_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
         constraints = _one_row_per_attempt_target('ee_csod_audit')

@@ -132,7 +132,8 @@ class Command(BaseCommand):
             return
         for row in rows:
             self.stdout.write(json.dumps(row))
-        self.stdout.write(f'Dry run: {len(rows)} records would be sent; nothing was sent or saved.')
+        # On stderr: standard output is only the JSON lines, for a pipe into jq or a file.
+        self.stderr.write(f'Dry run: {len(rows)} records would be sent; nothing was sent or saved.')
 
 
 def _dry_run_row(channel_code, configuration_id, record):
