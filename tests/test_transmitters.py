@@ -278,3 +278,23 @@ def test_cornerstone_base_url_without_subdomain(db, lms, http):
     http.add(http.POST, 'https://portal.example.com/services/x/progress-callback/progress', status=200)
     with time_machine.travel(datetime.datetime(2026, 6, 1, tzinfo=UTC), tick=False):
         assert transmit(configuration).sent == 1
+
+
+@pytest.mark.usefixtures('ended_course')
+def test_an_unexpected_error_fails_only_that_record(lms, channels, monkeypatch):
+    configuration = DegreedConfigurationFactory()
+    broken = add_learner(configuration, lms, 'ada')
+    kept = add_learner(configuration, lms, 'bob')
+    transmitter_class = get_channel('DEGREED').transmitter_class
+    send = transmitter_class.send_record
+
+    def send_or_break(self, record):
+        if record.enterprise_course_enrollment_id == broken.id:
+            raise ValueError('a bug')
+        return send(self, record)
+
+    monkeypatch.setattr(transmitter_class, 'send_record', send_or_break)
+    result = transmit(configuration)
+    assert (result.sent, result.failed) == (1, 2)
+    rows = {row[:3] for row in audit_rows(DegreedLearnerDataTransmissionAudit)}
+    assert rows == {(broken.id, 'edX+DemoX', None), (broken.id, RUN, None), (kept.id, 'edX+DemoX', 200)}

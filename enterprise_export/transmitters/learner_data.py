@@ -128,6 +128,11 @@ class LearnerTransmitter(Transmitter):
                 extra={'channel': self.channel_code, 'enrollment_id': record.enterprise_course_enrollment_id},
             )
             self.handle_failure(record, error)
+        except Exception as error:  # noqa: BLE001 - one bad record must never stop the others
+            record.status, record.error_message = None, f'{type(error).__name__} while sending (see the logs)'
+            LOGGER.exception('%s configuration %s: enrollment %s in %s could not be sent', self.channel_code,
+                             self.enterprise_configuration.pk, record.enterprise_course_enrollment_id,
+                             record.course_id, extra={'channel': self.channel_code})
 
     def _save(self, records):
         """Insert the batch's audit rows, or update the rows of the same target, in one statement."""
