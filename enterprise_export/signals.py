@@ -2,7 +2,7 @@
 
 import logging
 
-from enterprise_export.tasks import transmit_single_learner_data
+from enterprise_export import tasks
 
 LOGGER = logging.getLogger(__name__)
 
@@ -12,7 +12,7 @@ def handle_course_passing_status_updated(signal, sender, course_passing_status=N
     if course_passing_status is None or not course_passing_status.is_passing:
         return
     course_run_id = str(course_passing_status.course.course_key)
-    transmit_single_learner_data.delay(course_passing_status.user.pii.username, course_run_id)
+    tasks.transmit_single_learner_data.delay(course_passing_status.user.pii.username, course_run_id)
     LOGGER.info('Queued the transmission of a passing learner', extra={'course_id': course_run_id})
 
 

@@ -101,7 +101,7 @@ class TestRun:
         active = [SAPConfigurationFactory(), DegreedConfigurationFactory(), DegreedConfigurationFactory()]
         SAPConfigurationFactory(active=False)
         CornerstoneConfigurationFactory(enterprise_customer=EnterpriseCustomerFactory(active=False))
-        with mock.patch('enterprise_export.management.commands.transmit_learner_data.transmit_learner_data') as task:
+        with mock.patch('enterprise_export.tasks.transmit_learner_data') as task:
             output = run_command('--api_user', 'api_worker')
         queued = sorted(call.args for call in task.delay.call_args_list)
         assert queued == sorted(('api_worker', config.channel_code, config.pk) for config in active)
@@ -111,7 +111,7 @@ class TestRun:
         sap = SAPConfigurationFactory()
         DegreedConfigurationFactory(enterprise_customer=sap.enterprise_customer)
         SAPConfigurationFactory()
-        with mock.patch('enterprise_export.management.commands.transmit_learner_data.transmit_learner_data') as task:
+        with mock.patch('enterprise_export.tasks.transmit_learner_data') as task:
             run_command('--api_user', 'api_worker', '--enterprise_customer', str(sap.enterprise_customer.uuid),
                         '--channel', 'sap')
         assert [call.args for call in task.delay.call_args_list] == [('api_worker', 'SAP', sap.pk)]

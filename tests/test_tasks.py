@@ -39,7 +39,7 @@ def passing_status(username, is_passing):
 
 @pytest.mark.parametrize('is_passing, queued', [(True, [('ada', RUN)]), (False, [])])
 def test_passing_signal_queues_the_single_learner_task(is_passing, queued):
-    with mock.patch('enterprise_export.signals.transmit_single_learner_data') as task:
+    with mock.patch('enterprise_export.tasks.transmit_single_learner_data') as task:
         COURSE_PASSING_STATUS_UPDATED.send_event(course_passing_status=passing_status('ada', is_passing))
     assert [call.args for call in task.delay.call_args_list] == queued
 

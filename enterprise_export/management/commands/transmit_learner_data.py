@@ -14,9 +14,9 @@ from celery.result import EagerResult
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from enterprise_export import tasks
 from enterprise_export.channels import CHANNELS, UnknownChannelError, get_channel
 from enterprise_export.models import EnterpriseCustomer
-from enterprise_export.tasks import transmit_learner_data
 
 DRY_RUN_FIELDS = ('channel', 'configuration_id', 'enrollment_id', 'course_id', 'grade', 'course_completed',
                   'completed_timestamp')
@@ -90,7 +90,7 @@ class Command(BaseCommand):
     def _queue(self, user, configurations):
         summaries, queued = [], []
         for channel, configuration in configurations:
-            result = transmit_learner_data.delay(user.username, channel.code, configuration.pk)
+            result = tasks.transmit_learner_data.delay(user.username, channel.code, configuration.pk)
             if isinstance(result, EagerResult):
                 summaries.append(self._eager_summary(result, channel, configuration))
             else:
