@@ -1,0 +1,46 @@
+"""Settings: every default in one place, the host's values kept, and the LMS plugin wiring."""
+
+from types import SimpleNamespace
+
+from django.apps import apps
+
+from enterprise_export.conf import get_setting
+from enterprise_export.settings.common import DEFAULTS, plugin_settings
+
+
+def test_plugin_settings_fill_only_what_the_host_lacks():
+    host = SimpleNamespace(LMS_ROOT_URL='https://lms.example.com', ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS=16)
+    plugin_settings(host)
+    assert host.LMS_ROOT_URL == 'https://lms.example.com'
+    assert host.ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS == 16
+    assert host.ENTERPRISE_EXPORT_LMS_TIMEOUT == (3.05, 10)
+    assert host.ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES == ['audit', 'honor']
+    assert all(hasattr(host, name) for name in DEFAULTS)
+
+
+def test_spec_defaults():
+    assert DEFAULTS['ENTERPRISE_EXPORT_CHANNEL_TIMEOUT'] == (3.05, 30)
+    assert DEFAULTS['ENTERPRISE_CHANNEL_WORKER_USERNAME'] == 'enterprise_channel_worker'
+    assert DEFAULTS['ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS'] == 8
+    assert DEFAULTS['ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS'] == 20
+
+
+def test_a_setting_missing_from_the_host_falls_back_to_its_default(settings):
+    del settings.ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES
+    assert get_setting('ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES') == ['audit', 'honor']
+    settings.ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES = ['audit']
+    assert get_setting('ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES') == ['audit']
+
+
+def test_every_setting_has_a_readme_line():
+    with open('README.rst', encoding='utf-8') as readme:
+        text = readme.read()
+    assert [name for name in DEFAULTS if f'``{name}``' not in text] == []
+
+
+def test_the_lms_plugin_wiring():
+    config = apps.get_app_config('enterprise_export')
+    assert config.label == 'enterprise_export'
+    assert config.default_auto_field == 'django.db.models.BigAutoField'
+    assert config.plugin_app['url_config']['lms.djangoapp']['relative_path'] == 'urls'
+    assert config.plugin_app['settings_config']['lms.djangoapp']['common']['relative_path'] == 'settings.common'
