@@ -46,6 +46,11 @@ def to_epoch_milliseconds(moment):
     return int(parse_lms_datetime(moment).timestamp() * 1000)
 
 
+def from_epoch_milliseconds(epoch_milliseconds):
+    """The UTC moment of an epoch-milliseconds timestamp (the inverse of ``to_epoch_milliseconds``)."""
+    return datetime.datetime.fromtimestamp(epoch_milliseconds / 1000, tz=datetime.UTC)
+
+
 def normalize_grade(grade):
     """A numeric grade in the form audit rows store it (``0.5``, ``1.0``); anything else as given."""
     if isinstance(grade, (int, float)) and not isinstance(grade, bool):

@@ -66,6 +66,10 @@ class ChannelApiClient:
             raise ChannelError(response.status_code, response.text or response.reason or '')
         return response
 
+    def post_with_token(self, url, token, payload):
+        """POST ``payload`` as JSON with a Bearer ``token``; return the (2xx) HTTP status."""
+        return self.post(url, headers={'Authorization': f'Bearer {token}'}, json=payload).status_code
+
     def cached_token(self, cache_suffix, fetch):
         """
         A token from the Django cache, or a new one from ``fetch()`` (which returns the token and

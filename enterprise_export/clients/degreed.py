@@ -30,9 +30,6 @@ class DegreedApiClient(ChannelApiClient):
         """POST one completion (``{"orgCode", "completions": [...]}``); return the HTTP status."""
         token = self.get_oauth_access_token()
         configuration = self.enterprise_configuration
-        response = self.post(
-            join_url(configuration.degreed_base_url, configuration.completion_status_api_path),
-            headers={'Authorization': f'Bearer {token}'},
-            json=payload,
+        return self.post_with_token(
+            join_url(configuration.degreed_base_url, configuration.completion_status_api_path), token, payload,
         )
-        return response.status_code

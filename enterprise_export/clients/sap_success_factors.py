@@ -31,9 +31,6 @@ class SapSuccessFactorsApiClient(ChannelApiClient):
         """POST one learning event (``payload``) for ``sapsf_user_id``; return the HTTP status."""
         token = self.get_oauth_access_token(sapsf_user_id)
         configuration = self.enterprise_configuration
-        response = self.post(
-            join_url(configuration.sapsf_base_url, configuration.completion_status_api_path),
-            headers={'Authorization': f'Bearer {token}'},
-            json=payload,
+        return self.post_with_token(
+            join_url(configuration.sapsf_base_url, configuration.completion_status_api_path), token, payload,
         )
-        return response.status_code

@@ -1,24 +1,15 @@
 """The Cornerstone transmitter: completed courses, posted to the callback of the learner's last launch."""
 
-import datetime
-
 from enterprise_export.clients.exceptions import ChannelError
 from enterprise_export.models import CornerstoneLearnerDataTransmissionAudit, CornerstoneLearnerIdentity
 from enterprise_export.transmitters.learner_data import LearnerTransmitter
-
-
-def completion_datetime(epoch_milliseconds):
-    """``YYYY-MM-DDTHH:MM:SS+00:00`` of an epoch-milliseconds timestamp."""
-    moment = datetime.datetime.fromtimestamp(epoch_milliseconds / 1000, tz=datetime.UTC)
-    return moment.replace(microsecond=0).isoformat()
+from enterprise_export.utils import from_epoch_milliseconds
 
 
 class CornerstoneLearnerTransmitter(LearnerTransmitter):
     channel_code = 'CSOD'
     audit_model = CornerstoneLearnerDataTransmissionAudit
-
-    def is_sendable(self, record):
-        return super().is_sendable(record) and record.course_completed
+    completions_only = True
 
     def send_record(self, record):
         identity = CornerstoneLearnerIdentity.objects.filter(
@@ -31,7 +22,7 @@ class CornerstoneLearnerTransmitter(LearnerTransmitter):
             'courseId': record.course_id,
             'userGuid': record.user_guid,
             'status': 'Completed',
-            'completionDate': completion_datetime(record.completed_timestamp),
+            'completionDate': from_epoch_milliseconds(record.completed_timestamp).replace(microsecond=0).isoformat(),
             'successStatus': record.grade,
         }]
         return self.client.create_course_completion(

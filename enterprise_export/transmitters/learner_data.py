@@ -42,12 +42,13 @@ class LearnerTransmitter(Transmitter):
     """
     Sends learner-data records to one channel configuration and saves an audit row per attempt.
 
-    Subclasses set ``channel_code`` and ``audit_model`` and implement ``send_record``; they
-    override ``is_sendable`` when their channel takes only some records.
+    Subclasses set ``channel_code`` and ``audit_model`` and implement ``send_record``; a channel
+    without pass or fail sets ``completions_only``.
     """
 
     channel_code = None
     audit_model = None
+    completions_only = False
     batch_size = 100
 
     def transmit(self, exporter, *, dry_run=False, **export_kwargs):
@@ -73,7 +74,9 @@ class LearnerTransmitter(Transmitter):
         return summary
 
     def is_sendable(self, record):
-        """True when the channel takes this record at all. Override to narrow."""
+        """True when the channel takes this record at all: it has a date (and is a completion, if asked)."""
+        if self.completions_only and not record.course_completed:
+            return False
         return record.completed_timestamp is not None
 
     def send_record(self, record):
