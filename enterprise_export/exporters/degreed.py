@@ -16,7 +16,8 @@ class DegreedLearnerExporter(LearnerExporter):
                                  grade_percent=None):
         email = enrollment.enterprise_customer_user.user_email
         if not email:
-            LOGGER.info('No email for the learner of enrollment %s: nothing to send to Degreed', enrollment.id,
+            LOGGER.info('The learner of enrollment %s has no address on file: nothing to send to Degreed',
+                        enrollment.id,
                         extra={'enrollment_id': enrollment.id, 'channel': 'DEGREED'})
             return []
         course_ids = [get_course_key(enrollment.course_id), enrollment.course_id]
