@@ -203,6 +203,10 @@ class BaseLearnerDataTransmissionAudit(models.Model):
     grade = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 (None: no grade known)
     status = models.PositiveSmallIntegerField(null=True, blank=True, help_text='HTTP status of the last attempt.')
     error_message = models.TextField(blank=True, default='')
+    superseded = models.BooleanField(
+        default=False,
+        help_text="A failed run-id row whose enrollment's course-key record was sent since: no longer a failure.",
+    )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -363,3 +367,26 @@ class CornerstoneLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
     class Meta:
         constraints = _one_row_per_attempt_target('ee_csod_audit')
         verbose_name = 'Cornerstone transmission audit'
+
+
+class ConfigurationLock(models.Model):
+    """
+    One run per channel configuration (SPEC section 11): the row exists while a run holds it.
+
+    Held in the database so that every process and machine on the same database sees it; a
+    holder that died leaves a row whose ``expires_at`` has passed, which the next run takes
+    over. See ``enterprise_export.locks``.
+    """
+
+    channel_code = models.CharField(max_length=20)
+    configuration_id = models.PositiveIntegerField()
+    holder = models.CharField(max_length=64, help_text='A random id of the run that holds the lock.')
+    acquired_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=['channel_code', 'configuration_id'],
+                                               name='ee_lock_one_per_configuration')]
+
+    def __str__(self):
+        return f'lock of {self.channel_code} configuration {self.configuration_id} until {self.expires_at}'
