@@ -4,13 +4,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv test quality migrations-check demo bench clean help
+.PHONY: venv servers-venv test test-mysql test-worker quality migrations-check demo bench clean help
 
 help:
 	@echo "make test    build .venv if needed, then lint, check migrations and run the whole test suite"
 	@echo "make demo    build .venv if needed, load the demo data and transmit it to the local stand-in"
 	@echo "make bench   build .venv if needed, then benchmark the exporter against the stand-in (minutes)"
 	@echo "make venv    build .venv with the package and its test requirements"
+	@echo "make test-mysql   the whole suite again on MySQL/MariaDB (test_settings_mysql; server on 127.0.0.1)"
+	@echo "make test-worker  the real-server integration tests (Redis, a celery worker, processes sharing the database)"
 
 venv: $(STAMP)
 
@@ -21,6 +23,15 @@ $(STAMP): requirements/base.txt requirements/test.txt setup.py
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
+# The real-server stages also need mysqlclient (built against Debian's default-libmysqlclient-dev) and redis.
+SERVERS_STAMP := $(VENV)/.servers-stamp
+
+servers-venv: $(SERVERS_STAMP)
+
+$(SERVERS_STAMP): requirements/servers.txt $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/servers.txt
+	@touch $(SERVERS_STAMP)
+
 quality: venv
 	$(BIN)/ruff check .
 
@@ -30,6 +41,15 @@ migrations-check: venv
 # pytest exits 5 when it collects no test: make stops on any non-zero status, so that fails too.
 test: quality migrations-check
 	$(BIN)/python -m pytest
+
+MYSQL := DJANGO_SETTINGS_MODULE=test_settings_mysql
+
+test-mysql: servers-venv
+	$(MYSQL) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(MYSQL) $(BIN)/python -m pytest
+
+test-worker: servers-venv
+	$(BIN)/python -m pytest -m real_servers
 
 DEMO := DJANGO_SETTINGS_MODULE=demo.settings $(BIN)/python manage.py
 

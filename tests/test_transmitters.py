@@ -217,13 +217,37 @@ class TestRules:
                                                               course_id='edX+DemoX')
         assert row.status is None and 'ConnectTimeout' in row.error_message
 
-    def test_failed_token_request_fails_the_record(self, lms, http):
+    def test_refused_token_fails_the_record_and_stops_the_run(self, lms, http):
         configuration = DegreedConfigurationFactory()
         add_learner(configuration, lms, 'ada')
+        add_learner(configuration, lms, 'bob')
         http.add(http.POST, f'{DEGREED}/oauth/token', status=401, body='invalid client')
         result = transmit(configuration)
-        assert result.failed == 2
+        assert (result.sent, result.failed) == (0, 1)
+        assert result.error == 'DEGREED credentials refused (HTTP 401)'
         assert {row[2:4] for row in audit_rows(DegreedLearnerDataTransmissionAudit)} == {(401, 'invalid client')}
+        assert len([call for call in http.calls if call.request.url.endswith('/oauth/token')]) == 1
+
+    def test_unreachable_token_endpoint_fails_each_record_without_stopping(self, lms, http):
+        configuration = DegreedConfigurationFactory()
+        add_learner(configuration, lms, 'ada')
+        http.add(http.POST, f'{DEGREED}/oauth/token', status=503, body='maintenance')
+        result = transmit(configuration)
+        assert (result.failed, result.error) == (2, None)
+        assert {row[2:4] for row in audit_rows(DegreedLearnerDataTransmissionAudit)} == {(503, 'maintenance')}
+
+    @pytest.mark.parametrize('token_answer', [
+        {'json': {'expires_in': 3600}}, {'body': 'not json'}, {'json': ['t']}, {'json': {'access_token': ''}},
+    ])
+    def test_malformed_token_answer_is_a_failure_without_a_2xx_status(self, lms, http, token_answer):
+        configuration = DegreedConfigurationFactory()
+        add_learner(configuration, lms, 'ada')
+        http.add(http.POST, f'{DEGREED}/oauth/token', status=200, **token_answer)
+        result = transmit(configuration)
+        assert result.sent == 0 and result.failed == 2
+        for row in audit_rows(DegreedLearnerDataTransmissionAudit):
+            assert row[2] is None
+            assert row[3].startswith('malformed token answer (HTTP 200)')
 
     def test_a_redirect_is_a_failure(self, lms, http):
         configuration = DegreedConfigurationFactory()

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from enterprise_export.clients.exceptions import ChannelError
+from enterprise_export.clients.exceptions import ChannelError, ChannelTokenError
 from enterprise_export.conf import get_setting
 
 LOGGER = logging.getLogger(__name__)
@@ -78,7 +78,12 @@ class ChannelApiClient:
         key = self._token_cache_key(cache_suffix)
         token = cache.get(key)
         if token is None:
-            token, expires_in = fetch()
+            try:
+                token, expires_in = fetch()
+            except ChannelTokenError:
+                raise
+            except ChannelError as error:
+                raise ChannelTokenError(error.status, error.message) from error
             lifetime = int(expires_in) - TOKEN_EXPIRY_MARGIN
             if lifetime > 0:
                 cache.set(key, token, lifetime)
@@ -90,13 +95,20 @@ class ChannelApiClient:
         return f'enterprise_export:token:{self.channel_code}:{self.enterprise_configuration.pk}:{digest}'
 
     def read_token(self, response):
-        """``(access_token, expires_in)`` from a token answer, or ``ChannelError`` when it has none."""
+        """``(access_token, expires_in)`` from a token answer, or ``ChannelTokenError`` when it has none."""
         try:
             body = response.json()
-            return body['access_token'], int(body.get('expires_in') or 0)
-        except (ValueError, KeyError, TypeError) as error:
-            raise ChannelError(response.status_code, 'token answer without an access_token') from error
+            token, expires_in = body['access_token'], int(body.get('expires_in') or 0)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            raise ChannelTokenError(None, _malformed_token(response, 'no access_token in a JSON object')) from error
+        if not isinstance(token, str) or not token:
+            raise ChannelTokenError(None, _malformed_token(response, 'the access_token is empty or not a string'))
+        return token, expires_in
 
     def create_course_completion(self, *args, **kwargs):
         """Send one completion; return the channel's HTTP status. Subclasses must override this."""
         raise NotImplementedError
+
+
+def _malformed_token(response, what):
+    return f'malformed token answer (HTTP {response.status_code}): {what}'

@@ -60,6 +60,19 @@ class ChannelError(Exception):
     MAX_MESSAGE = 1000
 
     def __init__(self, status, message):
-        self.status = status
+        # A failed attempt never records a 2xx status (SPEC 11): a 2xx answer that could not be
+        # used (a token answer without a token, say) is recorded as no usable answer.
+        self.status = status if status is None or not 200 <= status < 300 else None
         self.message = str(message)[:self.MAX_MESSAGE]
-        super().__init__(f'HTTP {status}' if status is not None else 'no answer')
+        super().__init__(f'HTTP {self.status}' if self.status is not None else 'no answer')
+
+
+class ChannelTokenError(ChannelError):
+    """The channel gave no token: the record fails, and a refusal (``refused``) ends the run."""
+
+    REFUSED_STATUSES = (400, 401, 403)
+
+    @property
+    def refused(self):
+        """True when the channel refused the configuration's credentials (as opposed to being unreachable)."""
+        return self.status in self.REFUSED_STATUSES

@@ -22,6 +22,7 @@ from django.contrib.auth import get_user_model
 from enterprise_export.clients.exceptions import HttpError
 from enterprise_export.conf import get_setting
 from enterprise_export.models import DataSharingConsent
+from enterprise_export.outcomes import LmsCredentialsRefusedError, LmsFailures, refused_token_status
 from enterprise_export.utils import get_course_key, latest_transmitted_grades, normalize_grade
 
 LOGGER = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class ChunkPipeline:
         super().__init__(*args, **kwargs)
         self._listings = {}
         self._pool = None
+        self.lms_failures = LmsFailures()
 
     @staticmethod
     def _finished(pending):
@@ -157,13 +159,13 @@ class ChunkPipeline:
                 self._course_details[course_id] = answer
         return {course_id: failures.get(course_id, self._course_details.get(course_id)) for course_id in course_ids}
 
-    @staticmethod
-    def _log_missing_details(enrollment, failure):
+    def _log_missing_details(self, enrollment, failure):
         extra = {'enrollment_id': enrollment.id, 'course_id': enrollment.course_id}
         if failure is None:
             LOGGER.error('Skipped enrollment %s: the Course API has no details for %s',
                          enrollment.id, enrollment.course_id, extra=extra)
         else:
+            self.lms_failures.add_failure()
             LOGGER.error('Skipped enrollment %s: course details of %s failed: %s',
                          enrollment.id, enrollment.course_id, lms_failure_reason(failure), extra=extra)
 
@@ -297,7 +299,8 @@ class ChunkPipeline:
         """Get the OAuth token before a fan-out, so that the workers do not all ask for it at once."""
         try:
             self.lms_session.get_jwt_access_token()
-        except requests.RequestException as error:
+        except LMS_FAILURES as error:
+            raise_if_credentials_refused(error)
             LOGGER.error('Could not get an LMS access token: %s', lms_failure_reason(error))
 
     def _parallel_map(self, function, items):
@@ -318,16 +321,19 @@ class ChunkPipeline:
                                 thread_name_prefix='enterprise-export') as pool:
             return list(pool.map(function, items))
 
-    @staticmethod
-    def _guarded(work, run):
+    def _guarded(self, work, run):
         try:
-            return work(run)
+            answer = work(run)
         except LMS_FAILURES as error:
+            raise_if_credentials_refused(error)
+            self.lms_failures.add_failure()
             LOGGER.error('Skipped enrollment %s in %s this run: the LMS failed: %s',
                          run.enrollment_id, run.course_id, lms_failure_reason(error),
                          extra={'enrollment_id': run.enrollment_id, 'course_id': run.course_id})
             LOGGER.debug('LMS failure detail', exc_info=True)
             return None
+        self.lms_failures.add_answer()
+        return answer
 
 
 def _results(submitted):
@@ -340,7 +346,15 @@ def _attempt(function, *args):
     try:
         return function(*args)
     except LMS_FAILURES as error:
+        raise_if_credentials_refused(error)
         return error
+
+
+def raise_if_credentials_refused(error):
+    """Stop the export when the LMS refused its OAuth credentials: no enrollment can be asked about."""
+    status = refused_token_status(error)
+    if status is not None:
+        raise LmsCredentialsRefusedError(status) from error
 
 
 def lms_failure_reason(error):
