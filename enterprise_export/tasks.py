@@ -12,46 +12,82 @@ from django.utils import timezone
 
 from enterprise_export.channels import CHANNELS, get_channel
 from enterprise_export.conf import get_setting
+from enterprise_export.locks import configuration_lock
 from enterprise_export.models import EnterpriseCustomerUser
+from enterprise_export.outcomes import TransmissionSummary
 
 LOGGER = logging.getLogger(__name__)
+
+LOCKED = 'locked'
 
 
 @shared_task(name='enterprise_export.tasks.transmit_learner_data')
 def transmit_learner_data(username, channel_code, channel_pk):
-    """Export and send every learner's data of one channel configuration; return its summary."""
+    """
+    Export and send every learner's data of one channel configuration; return its summary.
+
+    Holds the configuration's lock for the whole run: when another run holds it, nothing is
+    sent and the summary's ``error`` is ``locked``.
+    """
     user = get_user_model().objects.get(username=username)
     channel = get_channel(channel_code)
     configuration = channel.configuration_model.objects.select_related('enterprise_customer').get(pk=channel_pk)
-    summary = channel.build_transmitter(configuration).transmit(channel.build_exporter(user, configuration))
+    with configuration_lock(channel.code, configuration.pk) as held:
+        if not held:
+            LOGGER.warning('%s configuration %s: another run holds its lock; nothing sent', channel.code,
+                           configuration.pk, extra={'channel': channel.code, 'configuration_id': configuration.pk})
+            return TransmissionSummary(channel.code, configuration.pk, configuration.enterprise_customer.slug,
+                                       error=LOCKED).as_dict()
+        summary = channel.build_transmitter(configuration).transmit(channel.build_exporter(user, configuration))
     return summary.as_dict()
 
 
-@shared_task(name='enterprise_export.tasks.transmit_single_learner_data')
-def transmit_single_learner_data(username, course_run_id):
+@shared_task(bind=True, name='enterprise_export.tasks.transmit_single_learner_data', max_retries=None)
+def transmit_single_learner_data(self, username, course_run_id, configurations=None):
     """
     Send one learner's result in one run to every active configuration of their active customers.
 
     Queued when the LMS says the learner passed; the export still asks the LMS, which wins.
+    A configuration whose lock another run holds is not sent alongside it: the task is retried
+    later (``ENTERPRISE_EXPORT_LOCK_RETRY_SECONDS``) for those configurations only
+    (``configurations``: ``[channel code, configuration id]`` pairs; None: all).
     """
     learner_user = get_user_model().objects.filter(username=username).first()
     if learner_user is None:
         LOGGER.warning('Single-learner transmission for an unknown user', extra={'course_id': course_run_id})
         return []
-    summaries = []
+    wanted = None if configurations is None else {(code, pk) for code, pk in configurations}
+    summaries, locked = [], []
+    for channel, configuration in _learner_configurations(learner_user, wanted):
+        with configuration_lock(channel.code, configuration.pk) as held:
+            if not held:
+                locked.append([channel.code, configuration.pk])
+                continue
+            exporter = channel.build_exporter(_worker_user(configuration), configuration)
+            summary = channel.build_transmitter(configuration).transmit(
+                exporter, learner_to_transmit=learner_user, course_run_id=course_run_id,
+                grade=exporter.grade_passing, is_passing=True, completed_date=timezone.now(),
+            )
+        summaries.append(summary.as_dict())
+    if locked:
+        LOGGER.info('Single-learner transmission: %s configurations locked by another run; retrying later',
+                    len(locked), extra={'course_id': course_run_id})
+        raise self.retry(kwargs={'username': username, 'course_run_id': course_run_id, 'configurations': locked},
+                         countdown=int(get_setting('ENTERPRISE_EXPORT_LOCK_RETRY_SECONDS')),
+                         max_retries=int(get_setting('ENTERPRISE_EXPORT_LOCK_MAX_RETRIES')))
+    return summaries
+
+
+def _learner_configurations(learner_user, wanted):
+    """``(channel, configuration)`` of every active configuration of the user's active customers."""
     learners = EnterpriseCustomerUser.objects.filter(
         user_id=learner_user.pk, active=True, enterprise_customer__active=True,
     ).select_related('enterprise_customer')
     for learner in learners:
         for channel in CHANNELS.values():
             for configuration in channel.active_configurations(learner.enterprise_customer):
-                exporter = channel.build_exporter(_worker_user(configuration), configuration)
-                summary = channel.build_transmitter(configuration).transmit(
-                    exporter, learner_to_transmit=learner_user, course_run_id=course_run_id,
-                    grade=exporter.grade_passing, is_passing=True, completed_date=timezone.now(),
-                )
-                summaries.append(summary.as_dict())
-    return summaries
+                if wanted is None or (channel.code, configuration.pk) in wanted:
+                    yield channel, configuration
 
 
 def _worker_user(configuration):

@@ -119,12 +119,13 @@ class TestRun:
     def test_eager_run_sends_and_prints_the_summary(self, three_customers, channels):
         output = run_command('--api_user', 'api_worker')
         lines = output.splitlines()
-        assert lines[0].split() == ['channel', 'configuration_id', 'enterprise_customer', 'sent', 'skipped', 'failed']
+        assert lines[0].split() == ['channel', 'configuration_id', 'enterprise_customer', 'sent', 'skipped', 'failed',
+                                    'lms_errors', 'error']
         rows = {line.split()[0]: line.split()[3:] for line in lines[1:4]}
         # SAP and Degreed: 2 records per learner; the passing learner's course key is sent, its run id
         # skipped, the in-progress learner's two records skipped. Cornerstone: one record per learner.
-        assert rows == {'SAP': ['1', '3', '0'], 'DEGREED': ['1', '3', '0'], 'CSOD': ['1', '1', '0']}
-        assert lines[-1] == 'Total: 3 sent, 7 skipped, 0 failed.'
+        assert rows == {'SAP': ['1', '3', '0', '0'], 'DEGREED': ['1', '3', '0', '0'], 'CSOD': ['1', '1', '0', '0']}
+        assert lines[-1] == 'Total: 3 sent, 7 skipped, 0 failed, 0 lms_errors, 0 configurations in error.'
         assert len(channels.received['SAP']) == len(channels.received['DEGREED']) == 1
         assert len(channels.received['CSOD']) == 1
         assert SapSuccessFactorsLearnerDataTransmissionAudit.objects.filter(status=200).count() == 1
@@ -132,7 +133,8 @@ class TestRun:
     def test_second_run_sends_nothing_new(self, three_customers, channels):
         run_command('--api_user', 'api_worker')
         output = run_command('--api_user', 'api_worker')
-        assert output.splitlines()[-1] == 'Total: 0 sent, 10 skipped, 0 failed.'
+        assert output.splitlines()[-1] == (
+            'Total: 0 sent, 10 skipped, 0 failed, 0 lms_errors, 0 configurations in error.')
         assert sum(len(received) for received in channels.received.values()) == 3
 
     def test_no_configuration(self, api_user):

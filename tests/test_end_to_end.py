@@ -79,7 +79,7 @@ def test_every_channel_gets_what_it_should(population, standin):
                            (CornerstoneLearnerDataTransmissionAudit, 'CSOD')):
         assert model.objects.filter(status=200, error_message='').count() == len(received[channel])
         assert not model.objects.exclude(status=200).exists()
-    assert output.splitlines()[-1].endswith('0 failed.')
+    assert output.splitlines()[-1].endswith('0 failed, 0 lms_errors, 0 configurations in error.')
 
 
 def test_nobody_without_consent_or_with_an_audit_enrollment_is_sent(population, standin):

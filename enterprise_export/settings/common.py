@@ -25,6 +25,12 @@ DEFAULTS = {
     'ENTERPRISE_CHANNEL_WORKER_USERNAME': 'enterprise_channel_worker',
     'ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS': 8,
     'ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS': 20,
+    # One run per configuration: a lock whose holder died expires after this many seconds.
+    'ENTERPRISE_EXPORT_LOCK_SECONDS': 21600,
+    # The single-learner task finding a configuration locked is retried after this many seconds,
+    # at most this many times.
+    'ENTERPRISE_EXPORT_LOCK_RETRY_SECONDS': 300,
+    'ENTERPRISE_EXPORT_LOCK_MAX_RETRIES': 24,
 }
 
 

@@ -8,6 +8,7 @@ this process and shows what would be sent, sending and saving nothing.
 
 import csv
 import json
+import os
 import uuid
 
 from celery.result import EagerResult
@@ -17,10 +18,14 @@ from django.core.management.base import BaseCommand, CommandError
 from enterprise_export import tasks
 from enterprise_export.channels import CHANNELS, UnknownChannelError, get_channel
 from enterprise_export.models import EnterpriseCustomer
+from enterprise_export.outcomes import TransmissionSummary
+from enterprise_export.tasks import LOCKED
 
 DRY_RUN_FIELDS = ('channel', 'configuration_id', 'enrollment_id', 'course_id', 'grade', 'course_completed',
                   'completed_timestamp')
-SUMMARY_COLUMNS = ('channel', 'configuration_id', 'enterprise_customer', 'sent', 'skipped', 'failed')
+SUMMARY_COLUMNS = ('channel', 'configuration_id', 'enterprise_customer', 'sent', 'skipped', 'failed', 'lms_errors',
+                   'error')
+COUNTED = ('sent', 'skipped', 'failed', 'lms_errors')
 
 
 class Command(BaseCommand):
@@ -36,11 +41,16 @@ class Command(BaseCommand):
                             help='Export and show what would be sent; send and save nothing.')
         parser.add_argument('--output', dest='output', metavar='FILE',
                             help='With --dry-run: write the records there (CSV for .csv, else JSON lines).')
+        parser.add_argument('--fail-if-locked', dest='fail_if_locked', action='store_true',
+                            help='Exit with status 1 when another run holds a configuration (default: report it).')
 
     def handle(self, *args, **options):
         user = self._api_user(options['api_user'])
         if options['output'] and not options['dry_run']:
             raise CommandError('--output needs --dry-run.')
+        if options['output']:
+            _check_output(options['output'])
+        self.fail_if_locked = options['fail_if_locked']
         customer = self._customer(options['enterprise_customer'])
         channels = self._channels(options['channel'])
         configurations = [
@@ -62,6 +72,8 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(f'No user with username {username!r}.')
+        if not user.is_active:
+            raise CommandError(f'User {username!r} is inactive: the exports need an active user.')
         return user
 
     @staticmethod
@@ -106,34 +118,46 @@ class Command(BaseCommand):
             return result.get()
         except Exception as error:  # noqa: BLE001 - one configuration's failure must not hide the others'
             self.stderr.write(f'{channel.code} configuration {configuration.pk} failed: {type(error).__name__}')
-            return {'channel': channel.code, 'configuration_id': configuration.pk,
-                    'enterprise_customer': configuration.enterprise_customer.slug,
-                    'sent': 0, 'skipped': 0, 'failed': 'error'}
+            return TransmissionSummary(channel.code, configuration.pk, configuration.enterprise_customer.slug,
+                                       error=f'the task raised {type(error).__name__}').as_dict()
 
     def _print_summary(self, summaries):
-        widths = [max(len(str(column)), *(len(str(row[column])) for row in summaries)) for column in SUMMARY_COLUMNS]
-        lines = [SUMMARY_COLUMNS] + [tuple(row[column] for column in SUMMARY_COLUMNS) for row in summaries]
+        """The table, the total line, and exit status 1 when a configuration is in error (SPEC 11)."""
+        rows = [{**row, 'error': row.get('error') or ''} for row in summaries]
+        widths = [max(len(str(column)), *(len(str(row[column])) for row in rows)) for column in SUMMARY_COLUMNS]
+        lines = [SUMMARY_COLUMNS] + [tuple(row[column] for column in SUMMARY_COLUMNS) for row in rows]
         for line in lines:
-            self.stdout.write('  '.join(str(cell).ljust(width) for cell, width in zip(line, widths, strict=True)))
-        totals = {name: sum(row[name] for row in summaries if isinstance(row[name], int))
-                  for name in ('sent', 'skipped', 'failed')}
-        self.stdout.write(f"Total: {totals['sent']} sent, {totals['skipped']} skipped, {totals['failed']} failed.")
+            cells = (str(cell).ljust(width) for cell, width in zip(line, widths, strict=True))
+            self.stdout.write('  '.join(cells).rstrip())
+        totals = {name: sum(row.get(name) or 0 for row in summaries) for name in COUNTED}
+        in_error = [row for row in summaries if row.get('error')]
+        self.stdout.write(f"Total: {totals['sent']} sent, {totals['skipped']} skipped, {totals['failed']} failed, "
+                          f"{totals['lms_errors']} lms_errors, {len(in_error)} configurations in error.")
+        fatal = [row for row in in_error if row['error'] != LOCKED or self.fail_if_locked]
+        if fatal:
+            raise CommandError(f'{len(fatal)} configurations in error: '
+                               + '; '.join(f"{row['channel']} {row['configuration_id']}: {row['error']}"
+                                           for row in fatal), returncode=1)
 
     def _dry_run(self, user, configurations, output):
-        rows = []
+        rows, errors = [], []
         for channel, configuration in configurations:
             summary = channel.build_transmitter(configuration).transmit(
                 channel.build_exporter(user, configuration), dry_run=True,
             )
             rows.extend(_dry_run_row(channel.code, configuration.pk, record) for record in summary.would_send)
+            if summary.error:
+                errors.append(f'{channel.code} {configuration.pk}: {summary.error}')
         if output:
             _write_rows(output, rows)
             self.stdout.write(f'Dry run: {len(rows)} records would be sent; written to {output}.')
-            return
-        for row in rows:
-            self.stdout.write(json.dumps(row))
-        # On stderr: standard output is only the JSON lines, for a pipe into jq or a file.
-        self.stderr.write(f'Dry run: {len(rows)} records would be sent; nothing was sent or saved.')
+        else:
+            for row in rows:
+                self.stdout.write(json.dumps(row))
+            # On stderr: standard output is only the JSON lines, for a pipe into jq or a file.
+            self.stderr.write(f'Dry run: {len(rows)} records would be sent; nothing was sent or saved.')
+        if errors:
+            raise CommandError(f'{len(errors)} configurations in error: ' + '; '.join(errors), returncode=1)
 
 
 def _dry_run_row(channel_code, configuration_id, record):
@@ -146,6 +170,17 @@ def _dry_run_row(channel_code, configuration_id, record):
         'course_completed': record.course_completed,
         'completed_timestamp': record.completed_timestamp,
     }
+
+
+def _check_output(path):
+    """Refuse an ``--output`` that cannot be written, before anything is exported."""
+    if os.path.isdir(path):
+        raise CommandError(f'--output {path} is a folder; give a file name.')
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise CommandError(f'--output {path}: the folder {folder} does not exist.')
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise CommandError(f'--output {path} cannot be written.')
 
 
 def _write_rows(path, rows):
