@@ -4,3 +4,4 @@ from celery import Celery
 
 app = Celery('enterprise_export_tests')
 app.config_from_object('django.conf:settings')
+app.autodiscover_tasks()  # as the LMS does: finds enterprise_export.tasks among the installed apps

@@ -73,6 +73,37 @@ def build_population(learners_per_customer=LEARNERS_PER_CUSTOMER):
     return learners
 
 
+def reported(learner):
+    """Completed, or failed with a date: the learners a channel that takes failures is sent."""
+    return learner.passes or (learner.case == 'failed' and not (learner.pacing == 'self' and learner.end is None))
+
+
+def expected_identities(population):
+    """
+    The learners each channel must receive a completion for, by the identity its payloads carry
+    (SAP ``userID``, Degreed ``email``, Cornerstone ``userGuid``); see ``received_identities``.
+    """
+    expected = {'SAP': set(), 'DEGREED': set(), 'CSOD': set()}
+    for learner in population:
+        has_identity = learner.case != 'no_channel_identity'
+        if learner.channel == 'SAP' and reported(learner) and has_identity:
+            expected['SAP'].add(f'SAP-{learner.index:05d}')
+        elif learner.channel == 'DEGREED' and learner.passes:
+            expected['DEGREED'].add(learner.email)
+        elif learner.channel == 'CSOD' and learner.passes and has_identity:
+            expected['CSOD'].add(f'guid-{learner.index:05d}')
+    return expected
+
+
+def received_identities(channel, payload):
+    """The learner identities in one payload the stand-in received for ``channel`` (as ``received`` keeps them)."""
+    if channel == 'SAP':
+        return [payload['userID']]
+    if channel == 'DEGREED':
+        return [item['email'] for item in payload['completions']]
+    return [item['userGuid'] for item in payload['payload']]
+
+
 def fill_lms(lms, population):
     """Give the stand-in's LMS the courses, enrollments, grades, certificates and remote ids of ``population``."""
     for course_id, pacing, end, effort in RUNS:
@@ -104,8 +135,11 @@ def load_population(population, channel_base_urls):
         customer, _ = models.EnterpriseCustomer.objects.get_or_create(slug=slug, defaults={'name': name})
         customers[slug] = customer
         _configure_channel(channel, customer, channel_base_urls[channel])
-    for learner in population:
-        _load_learner(learner, customers[learner.customer_slug], user_model)
+    if models.EnterpriseCourseEnrollment.objects.exists():
+        for learner in population:
+            _load_learner(learner, customers[learner.customer_slug], user_model)
+    else:
+        _bulk_load(population, customers, user_model)
 
 
 def point_configurations_at(channel_base_urls):
@@ -150,3 +184,37 @@ def _load_learner(learner, customer, user_model):
             enterprise_customer_user=customer_user, course_id=course_key,
             defaults={'user_guid': f'guid-{learner.index:05d}', 'session_token': f'session-{learner.index:05d}',
                       'callback_url': '/services/api/progress-callback', 'subdomain': CSOD_SUBDOMAIN})
+
+
+def _bulk_load(population, customers, user_model, batch_size=1000):
+    """The first load of a large population: a few statements per thousand learners, not per learner."""
+    user_model.objects.bulk_create([user_model(username=learner.username, email=learner.email)
+                                    for learner in population], batch_size=batch_size, ignore_conflicts=True)
+    user_ids = dict(user_model.objects.filter(username__in=[learner.username for learner in population])
+                    .values_list('username', 'pk'))
+    models.EnterpriseCustomerUser.all_objects.bulk_create([
+        models.EnterpriseCustomerUser(enterprise_customer=customers[learner.customer_slug],
+                                      user_id=user_ids[learner.username])
+        for learner in population], batch_size=batch_size, ignore_conflicts=True)
+    learner_ids = {(customer_id, user_id): pk for pk, customer_id, user_id in
+                   models.EnterpriseCustomerUser.all_objects.values_list('pk', 'enterprise_customer_id', 'user_id')}
+
+    def learner_id(learner):
+        return learner_ids[(customers[learner.customer_slug].pk, user_ids[learner.username])]
+
+    models.EnterpriseCourseEnrollment.objects.bulk_create([
+        models.EnterpriseCourseEnrollment(enterprise_customer_user_id=learner_id(learner), course_id=learner.course_id)
+        for learner in population], batch_size=batch_size)
+    models.DataSharingConsent.objects.bulk_create([
+        models.DataSharingConsent(
+            enterprise_customer=customers[learner.customer_slug], username=learner.username,
+            course_id=get_course_key(learner.course_id) if learner.case == 'course_key_consent' else learner.course_id,
+            granted=learner.case != 'refused_consent')
+        for learner in population if learner.case != 'no_consent'], batch_size=batch_size)
+    models.CornerstoneLearnerIdentity.objects.bulk_create([
+        models.CornerstoneLearnerIdentity(
+            enterprise_customer_user_id=learner_id(learner), course_id=get_course_key(learner.course_id),
+            user_guid=f'guid-{learner.index:05d}', session_token=f'session-{learner.index:05d}',
+            callback_url='/services/api/progress-callback', subdomain=CSOD_SUBDOMAIN)
+        for learner in population if learner.channel == 'CSOD' and learner.case != 'no_channel_identity'],
+        batch_size=batch_size)

@@ -113,3 +113,17 @@ class ChannelAuditAdmin(ReadOnlyAuditAdmin):
 admin.site.register(models.SapSuccessFactorsLearnerDataTransmissionAudit, ChannelAuditAdmin)
 admin.site.register(models.DegreedLearnerDataTransmissionAudit, ChannelAuditAdmin)
 admin.site.register(models.CornerstoneLearnerDataTransmissionAudit, ChannelAuditAdmin)
+
+
+@admin.register(models.ConfigurationLock)
+class ConfigurationLockAdmin(admin.ModelAdmin):
+    """The runs in progress; deleting the lock of a run known to be dead lets the next run start at once."""
+
+    list_display = ('channel_code', 'configuration_id', 'acquired_at', 'expires_at')
+    readonly_fields = ('channel_code', 'configuration_id', 'holder', 'acquired_at', 'expires_at')
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

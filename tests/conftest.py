@@ -1,5 +1,6 @@
 """Fixtures shared by the whole suite."""
 
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -61,3 +62,34 @@ def standin(settings):
         settings.LMS_INTERNAL_ROOT_URL = f'{server.url}/lms'
         settings.BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL = f'{server.url}/lms/oauth2'
         yield server
+
+
+def pytest_collection_modifyitems(config, items):
+    """On MySQL/MariaDB settings with no server to reach: skip every test, or fail in CI."""
+    from django.conf import settings  # noqa: PLC0415 - configured by pytest-django by now
+
+    database = settings.DATABASES['default']
+    if 'mysql' not in database['ENGINE']:
+        return
+    reason = _mysql_unreachable(database)
+    if reason is None:
+        return
+    if os.environ.get('CI') == 'true':
+        raise pytest.UsageError(f'{reason} (CI must have it: see .ci/run)')
+    skip = pytest.mark.skip(reason=reason)
+    for item in items:
+        item.add_marker(skip)
+
+
+def _mysql_unreachable(database):
+    """Why the MySQL/MariaDB server of ``database`` cannot be used, or None when it can."""
+    try:
+        import MySQLdb  # noqa: PLC0415
+    except ImportError:
+        return 'mysqlclient is not installed (make servers-venv)'
+    try:
+        MySQLdb.connect(host=database['HOST'], port=int(database['PORT']), user=database['USER'],
+                        passwd=database['PASSWORD'], connect_timeout=3).close()
+    except MySQLdb.Error as error:
+        return f"MySQL/MariaDB at {database['HOST']}:{database['PORT']} unreachable: {error.args[-1]}"
+    return None

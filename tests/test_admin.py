@@ -3,7 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from enterprise_export.models import DegreedEnterpriseCustomerConfiguration
+from enterprise_export.locks import acquire, is_locked
+from enterprise_export.models import ConfigurationLock, DegreedEnterpriseCustomerConfiguration
 from test_utils.factories import DegreedConfigurationFactory, LearnerDataTransmissionAuditFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -46,3 +47,14 @@ def test_audit_rows_are_read_only(staff_client):
     page = staff_client.get(url)
     assert page.status_code == 200 and 'name="grade"' not in page.content.decode()
     assert staff_client.get(reverse('admin:enterprise_export_learnerdatatransmissionaudit_add')).status_code == 403
+
+
+def test_a_lock_is_listed_and_can_be_deleted_but_not_edited(staff_client):
+    acquire('SAP', 3)
+    changelist = reverse('admin:enterprise_export_configurationlock_changelist')
+    assert 'SAP' in staff_client.get(changelist).content.decode()
+    lock = ConfigurationLock.objects.get()
+    delete = reverse('admin:enterprise_export_configurationlock_delete', args=[lock.pk])
+    staff_client.post(delete, {'post': 'yes'})
+    assert not is_locked('SAP', 3)
+    assert staff_client.get(reverse('admin:enterprise_export_configurationlock_add')).status_code == 403

@@ -9,7 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from demo.population import API_USERNAME, build_population, channel_urls, fill_lms, load_population
+from demo.population import API_USERNAME, build_population, channel_urls, fill_lms, load_population, reported
 from enterprise_export.models import (
     CornerstoneLearnerDataTransmissionAudit,
     DegreedLearnerDataTransmissionAudit,
@@ -45,11 +45,6 @@ def enrollment_id(learner):
     user = get_user_model().objects.get(username=learner.username)
     return EnterpriseCourseEnrollment.objects.get(enterprise_customer_user__user_id=user.pk,
                                                   course_id=learner.course_id).id
-
-
-def reported(learner):
-    """Completed, or failed with a date: the learners a channel that takes failures is sent."""
-    return learner.passes or (learner.case == 'failed' and not (learner.pacing == 'self' and learner.end is None))
 
 
 def test_every_channel_gets_what_it_should(population, standin):

@@ -5,6 +5,8 @@ A fault rule (a dict, from ``DEMO_STANDIN`` in the demo settings or ``POST /_con
 
     {"target": "lms" | "sap" | "degreed" | "csod" | "*",
      "kind": "429" | "500" | "malformed" | "timeout" | "reset",
+              (malformed: the LMS answers 200 with a broken body; a channel does the work, then
+              answers its status with a broken body)
      "path": "substring of the path (optional)",
      "count": how many requests it hits (optional; absent: every one),
      "retry_after": seconds for 429 (default 1),

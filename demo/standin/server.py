@@ -14,6 +14,7 @@ latency, and reports what the channels received::
 import json
 import socket
 import struct
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,7 +36,7 @@ class StandInServer:
         self.channels = ChannelsStandIn()
         self.faults = Faults()
         self.stopping = threading.Event()
-        self.httpd = ThreadingHTTPServer((host, port), StandInHandler)
+        self.httpd = QuietHTTPServer((host, port), StandInHandler)
         self.httpd.daemon_threads = True
         self.httpd.standin = self
         self._thread = None
@@ -106,6 +107,15 @@ class StandInServer:
         return not_found()
 
 
+class QuietHTTPServer(ThreadingHTTPServer):
+    """Clients that go away (a killed run, a reset on purpose) are not errors of the stand-in."""
+
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class StandInHandler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'  # keep-alive, as the real services
     server_version = 'enterprise-export-standin'
@@ -134,9 +144,12 @@ class StandInHandler(BaseHTTPRequestHandler):
         if delay:
             time.sleep(delay)
         fault = standin.faults.take(target, request.path)
-        if fault is not None:
+        if fault is not None and not (fault.kind == 'malformed' and target != 'lms'):
             return self._inject(fault)
         answer = handle(request)
+        if fault is not None:  # a channel that did the work but answered a broken body
+            return self._send(Answer(answer.status, b'{"status": ', {'Content-Type': 'application/json'})
+                              if isinstance(answer, Answer) and 200 <= answer.status < 300 else answer)
         if isinstance(answer, Failure):
             if answer.exception is not None:
                 return self._reset_connection()
@@ -161,8 +174,11 @@ class StandInHandler(BaseHTTPRequestHandler):
         for name, value in headers.items():
             self.send_header(name, value)
         self.send_header('Content-Length', str(len(content)))
-        self.end_headers()
-        self.wfile.write(content)
+        try:
+            self.end_headers()
+            self.wfile.write(content)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client went away (a killed run): nothing to answer
 
     def _reset_connection(self):
         """Drop the connection with a TCP reset: the client sees 'connection reset by peer'."""

@@ -1,18 +1,36 @@
 """``manage.py load_demo_data``: the demo customers, learners, consent and channel configurations."""
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from demo.population import CUSTOMERS, LEARNERS_PER_CUSTOMER, build_population, channel_urls, load_population
+from demo.population import (
+    CUSTOMERS,
+    LEARNERS_PER_CUSTOMER,
+    build_population,
+    channel_urls,
+    load_population,
+    point_configurations_at,
+)
 
 
 class Command(BaseCommand):
     help = 'Load the demo population (idempotent: running it again changes nothing).'
 
+    def add_arguments(self, parser):
+        parser.add_argument('--learners-per-customer', type=int, default=LEARNERS_PER_CUSTOMER,
+                            help=f'Learners of each demo customer (default {LEARNERS_PER_CUSTOMER}).')
+        parser.add_argument('--standin', metavar='URL', default='http://127.0.0.1:0',
+                            help='Point the channel configurations at a running stand-in (run_demo does it itself).')
+
     def handle(self, *args, **options):
-        population = build_population()
-        load_population(population, channel_urls('http://127.0.0.1:0'))
+        if options['learners_per_customer'] < 1:
+            raise CommandError('--learners-per-customer must be at least 1.')
+        population = build_population(options['learners_per_customer'])
+        urls = channel_urls(options['standin'].rstrip('/'))
+        load_population(population, urls)
+        point_configurations_at(urls)
         cases = sorted({learner.case for learner in population})
         self.stdout.write(
             f'Demo data: {len(CUSTOMERS)} customers ({", ".join(f"{slug}: {code}" for slug, _, code in CUSTOMERS)}), '
-            f'{LEARNERS_PER_CUSTOMER} learners each ({len(population)} in all), cases: {", ".join(cases)}.'
+            f'{options["learners_per_customer"]} learners each ({len(population)} in all), '
+            f'cases: {", ".join(cases)}.'
         )
