@@ -92,7 +92,8 @@ def test_bounded_load_through_a_real_worker(tmp_path, make_database, live_standi
 
     def injected(channel):
         def when(payload):
-            identities = received_identities(channel, payload)
+            # Cornerstone's request body is the list of items that ``received`` keeps under 'payload'.
+            identities = received_identities(channel, {'payload': payload} if channel == 'CSOD' else payload)
             hit = any(zlib.crc32(identity.encode()) % 100 == 0 for identity in identities)
             if hit:
                 unlucky.update((channel, identity) for identity in identities)
