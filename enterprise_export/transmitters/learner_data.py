@@ -61,6 +61,8 @@ class LearnerTransmitter(Transmitter):
                          aborted.reason, extra=extra)
         finally:
             progress.close()
+            if hasattr(records, 'close'):
+                records.close()  # a stopped run ends the export too (its LMS workers)
         lms_failures = getattr(exporter, 'lms_failures', None)
         if lms_failures is not None:
             summary.lms_errors = lms_failures.failed
