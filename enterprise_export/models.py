@@ -10,6 +10,7 @@ from functools import cached_property
 from django.contrib.auth import get_user_model
 from django.db import models
 
+from enterprise_export import validators
 from enterprise_export.utils import get_course_key
 
 
@@ -171,7 +172,8 @@ class EnterpriseCustomerPluginConfiguration(models.Model):
     enterprise_customer = models.ForeignKey(EnterpriseCustomer, on_delete=models.CASCADE)
     active = models.BooleanField(default=True)
     transmission_chunk_size = models.PositiveIntegerField(
-        default=500, help_text='Enrollments read and exported together.',
+        default=500, validators=[validators.validate_transmission_chunk_size],
+        help_text='Enrollments read and exported together (at least 1).',
     )
     channel_worker_username = models.CharField(
         max_length=255, blank=True,
@@ -231,7 +233,9 @@ class SAPSuccessFactorsEnterpriseCustomerConfiguration(EnterpriseCustomerPluginC
 
     channel_code = 'SAP'
 
-    sapsf_base_url = models.URLField(help_text='e.g. https://api4.successfactors.com')
+    sapsf_base_url = models.URLField(
+        validators=[validators.validate_base_url], help_text='e.g. https://api4.successfactors.com',
+    )
     sapsf_company_id = models.CharField(max_length=255)
     key = models.CharField(max_length=255, help_text='OAuth client id.')
     secret = models.CharField(max_length=255, help_text='OAuth client secret.')
@@ -255,7 +259,9 @@ class DegreedEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfigurati
 
     channel_code = 'DEGREED'
 
-    degreed_base_url = models.URLField(help_text='e.g. https://api.degreed.com')
+    degreed_base_url = models.URLField(
+        validators=[validators.validate_base_url], help_text='e.g. https://api.degreed.com',
+    )
     degreed_company_id = models.CharField(max_length=255, help_text="The organisation code ('orgCode').")
     key = models.CharField(max_length=255, help_text='OAuth client id.')
     secret = models.CharField(max_length=255, help_text='OAuth client secret.')
@@ -272,7 +278,7 @@ class CornerstoneEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfigu
     channel_code = 'CSOD'
 
     cornerstone_base_url = models.CharField(
-        max_length=255,
+        max_length=255, validators=[validators.validate_cornerstone_base_url],
         help_text='e.g. https://{subdomain}.csod.com; {subdomain} is filled from the learner\'s launch.',
     )
     key = models.CharField(max_length=255, help_text='Basic-auth user.')
@@ -295,11 +301,12 @@ class CornerstoneLearnerIdentity(models.Model):
     enterprise_customer_user = models.ForeignKey(
         EnterpriseCustomerUser, on_delete=models.CASCADE, related_name='cornerstone_identities',
     )
-    course_id = models.CharField(max_length=255, help_text='The course key.')
+    course_id = models.CharField(max_length=255, validators=[validators.validate_course_key],
+                                 help_text='The course key.')
     user_guid = models.CharField(max_length=255)
     session_token = models.CharField(max_length=255)
-    callback_url = models.CharField(max_length=255)
-    subdomain = models.CharField(max_length=63)
+    callback_url = models.CharField(max_length=255, validators=[validators.validate_callback_url])
+    subdomain = models.CharField(max_length=63, validators=[validators.validate_subdomain])
     modified = models.DateTimeField(auto_now=True)
 
     class Meta:

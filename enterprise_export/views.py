@@ -1,9 +1,9 @@
 """The Cornerstone launch: where a learner arriving from Cornerstone leaves the identity we report with."""
 
 import logging
-import re
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpResponseBadRequest, HttpResponseRedirect
 from django.views.decorators.http import require_GET
 
@@ -13,54 +13,55 @@ from enterprise_export.models import (
     CornerstoneLearnerIdentity,
     EnterpriseCustomerUser,
 )
+from enterprise_export.validators import clean_values, course_key_from_launch
 
 LOGGER = logging.getLogger(__name__)
 
-SUBDOMAIN = re.compile(r'^[A-Za-z0-9-]{1,63}$')
-REQUIRED = ('userGuid', 'sessionToken', 'callbackUrl', 'subdomain')
+# Launch parameter → identity field.
+LAUNCH_PARAMETERS = {
+    'userGuid': 'user_guid', 'sessionToken': 'session_token', 'callbackUrl': 'callback_url', 'subdomain': 'subdomain',
+}
 
 
-def launch_errors(params):
+def launch_identity(course_key, params):
     """
-    What is wrong with the launch parameters, as text for a 400 (empty when they are fine).
+    The identity fields of a launch, checked (SPEC 16); ``ValidationError`` names what is wrong.
 
-    They come from the learner's browser and decide where the customer's credentials are sent:
-    ``callbackUrl`` must be a relative path and ``subdomain`` a host label.
+    The values come from the learner's browser and decide where the customer's credentials
+    are sent: every one is checked against its field's validators and length before any is saved.
     """
-    missing = [name for name in REQUIRED if not params.get(name)]
-    if missing:
-        return f"missing: {', '.join(missing)}"
-    callback_url = params['callbackUrl']
-    if (not callback_url.startswith('/') or callback_url.startswith('//') or '\\' in callback_url
-            or '..' in callback_url or ':' in callback_url or '?' in callback_url or '#' in callback_url
-            or any(ord(character) < 33 for character in callback_url)):
-        return 'callbackUrl must be a relative path starting with / (no scheme, host, .. or query)'
-    if not SUBDOMAIN.match(params['subdomain']):
-        return 'subdomain may hold only letters, digits and hyphens (at most 63)'
-    return ''
+    values = {field: params.get(parameter, '') for parameter, field in LAUNCH_PARAMETERS.items()}
+    try:
+        values['course_id'] = course_key_from_launch(course_key)
+    except ValidationError as error:
+        raise ValidationError({'course_key': error.messages}) from None
+    clean_values(CornerstoneLearnerIdentity, values)
+    return values
+
+
+def _describe(error):
+    names = {field: parameter for parameter, field in LAUNCH_PARAMETERS.items()}
+    return '; '.join(f'{names.get(field, field)}: {" ".join(messages)}'
+                     for field, messages in error.message_dict.items())
 
 
 @require_GET
 @login_required
 def cornerstone_launch(request, course_key):
     """Save (or refresh) the learner's Cornerstone identity for each customer using Cornerstone, then go on."""
-    errors = launch_errors(request.GET) or ('' if len(course_key) <= 255 else 'course key too long')
-    if errors:
-        return HttpResponseBadRequest(f'Invalid Cornerstone launch: {errors}.', content_type='text/plain')
+    try:
+        identity = launch_identity(course_key, request.GET)
+    except ValidationError as error:
+        return HttpResponseBadRequest(f'Invalid Cornerstone launch: {_describe(error)}', content_type='text/plain')
     customers_with_cornerstone = CornerstoneEnterpriseCustomerConfiguration.objects.filter(
         active=True).values('enterprise_customer')
     learners = EnterpriseCustomerUser.objects.filter(
         user_id=request.user.pk, enterprise_customer__in=customers_with_cornerstone,
     )
+    course_id = identity.pop('course_id')
     for learner in learners:
         CornerstoneLearnerIdentity.objects.update_or_create(
-            enterprise_customer_user=learner, course_id=course_key,
-            defaults={
-                'user_guid': request.GET['userGuid'],
-                'session_token': request.GET['sessionToken'],
-                'callback_url': request.GET['callbackUrl'],
-                'subdomain': request.GET['subdomain'],
-            },
+            enterprise_customer_user=learner, course_id=course_id, defaults=identity,
         )
-    LOGGER.info('Cornerstone launch saved for %s customer(s)', len(learners), extra={'course_id': course_key})
+    LOGGER.info('Cornerstone launch saved for %s customer(s)', len(learners), extra={'course_id': course_id})
     return HttpResponseRedirect(f"{get_setting('LMS_ROOT_URL').rstrip('/')}/dashboard")

@@ -25,8 +25,8 @@ def learner(client):
     return EnterpriseCustomerUserFactory(enterprise_customer=configuration.enterprise_customer, user_id=user.pk)
 
 
-def launch(client, **params):
-    url = reverse('enterprise_export:cornerstone_launch', kwargs={'course_key': 'edX+DemoX'})
+def launch(client, course_key='edX+DemoX', **params):
+    url = reverse('enterprise_export:cornerstone_launch', kwargs={'course_key': course_key})
     return client.get(url, {**GOOD, **params})
 
 
@@ -59,11 +59,20 @@ def test_only_customers_with_an_active_cornerstone_configuration(client, learner
     {'callbackUrl': '/services/../../admin'},
     {'callbackUrl': '/services/x@evil.example.com:443/'},
     {'callbackUrl': '/a\\b'},
+    {'callbackUrl': '@evil.com/x'},
+    {'callbackUrl': '/' + 'a' * 255},
     {'subdomain': 'evil.example.com'},
+    {'subdomain': 'evil.com#'},
+    {'subdomain': '-acme'},
     {'subdomain': 'acme/corp'},
     {'subdomain': 'a' * 64},
     {'subdomain': ''},
     {'userGuid': ''},
+    {'userGuid': 'g' * 256},
+    {'sessionToken': 't' * 256},
+    {'course_key': 'not-a-key'},
+    {'course_key': 'course-v1:Bad'},
+    {'course_key': 'edX+' + 'D' * 252},
 ])
 def test_refuses_unsafe_parameters(client, learner, params):
     response = launch(client, **params)
@@ -76,3 +85,24 @@ def test_anonymous_visitor_saves_nothing(client):
     response = launch(client)
     assert response.status_code == 302 and '/accounts/login/' in response['Location']
     assert CornerstoneLearnerIdentity.objects.count() == 0
+
+
+def test_a_course_run_key_is_saved_as_its_course_key(client, learner):
+    response = launch(client, course_key='course-v1:edX+DemoX+Demo_2026')
+    assert response.status_code == 302
+    assert CornerstoneLearnerIdentity.objects.get().course_id == 'edX+DemoX'
+
+
+def test_values_as_long_as_their_columns_are_saved(client, learner):
+    response = launch(client, userGuid='g' * 255, sessionToken='t' * 255, subdomain='s' * 63,
+                      callbackUrl='/' + 'c' * 254)
+    assert response.status_code == 302
+    identity = CornerstoneLearnerIdentity.objects.get()
+    assert (len(identity.user_guid), len(identity.session_token), len(identity.subdomain),
+            len(identity.callback_url)) == (255, 255, 63, 255)
+
+
+def test_the_refusal_names_the_parameter_but_not_its_value(client, learner):
+    response = launch(client, subdomain='evil.com#')
+    assert response.status_code == 400
+    assert 'subdomain' in response.content.decode() and 'evil.com' not in response.content.decode()

@@ -1,0 +1,129 @@
+"""
+Validators of the values that are not trusted (SPEC section 16): one per value.
+
+They sit on the model fields, so the admin and every ``ModelForm`` refuse what they refuse;
+the launch view and the import check values with ``clean_values``, which runs the same field
+validators (lengths included) before anything is saved.
+"""
+
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, URLValidator
+from django.utils.deconstruct import deconstructible
+
+from enterprise_export.utils import get_course_key
+
+SUBDOMAIN = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$')
+COURSE_KEY = re.compile(r'^[A-Za-z0-9._-]+\+[A-Za-z0-9._-]+$')
+# A Cornerstone base URL names the learner's portal as ``{subdomain}``; it is checked with a label in its place.
+SUBDOMAIN_PLACEHOLDER = '{subdomain}'
+LOOPBACK_NAMES = ('localhost', 'localhost.localdomain')
+
+
+def validate_callback_url(value):
+    """A Cornerstone ``callback_url``: a relative path (starts with one ``/``; no scheme, host, ``..``, query)."""
+    if (not value.startswith('/') or value.startswith('//') or '\\' in value or '..' in value
+            or any(character in value for character in ':?#@')
+            or any(ord(character) < 33 or ord(character) == 127 for character in value)):
+        raise ValidationError(
+            'Enter a relative path starting with / (no scheme, host, "..", "@", query or fragment).',
+            code='invalid_callback_url',
+        )
+
+
+def validate_subdomain(value):
+    """A Cornerstone ``subdomain``: one host label (letters, digits, hyphens; 1–63; no hyphen at either end)."""
+    if not SUBDOMAIN.match(value or ''):
+        raise ValidationError(
+            'Enter 1 to 63 letters, digits or hyphens, not starting or ending with a hyphen.',
+            code='invalid_subdomain',
+        )
+
+
+def _is_loopback(host):
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@deconstructible
+class BaseUrlValidator:
+    """
+    A channel configuration's base URL: ``https``, or ``http`` to a loopback host (a local stand-in).
+
+    With ``allow_subdomain_placeholder``, ``{subdomain}`` may stand for one host label.
+    """
+
+    message = 'Enter an https URL (http only to localhost or 127.0.0.1), without user, query or fragment.'
+    code = 'invalid_base_url'
+
+    def __init__(self, allow_subdomain_placeholder=False):
+        self.allow_subdomain_placeholder = allow_subdomain_placeholder
+
+    def __call__(self, value):
+        candidate = str(value)
+        if self.allow_subdomain_placeholder:
+            candidate = candidate.replace(SUBDOMAIN_PLACEHOLDER, 'subdomain')
+        try:
+            URLValidator(schemes=['http', 'https'])(candidate)
+            parts = urlsplit(candidate)
+        except (ValidationError, ValueError):
+            raise ValidationError(self.message, code=self.code) from None
+        secure = parts.scheme == 'https' or _is_loopback(parts.hostname or '')
+        if not secure or parts.username is not None or parts.query or parts.fragment:
+            raise ValidationError(self.message, code=self.code)
+
+    def __eq__(self, other):
+        return (isinstance(other, BaseUrlValidator)
+                and self.allow_subdomain_placeholder == other.allow_subdomain_placeholder)
+
+
+validate_base_url = BaseUrlValidator()
+validate_cornerstone_base_url = BaseUrlValidator(allow_subdomain_placeholder=True)
+
+validate_transmission_chunk_size = MinValueValidator(1)
+validate_requests_per_minute = MinValueValidator(0)
+
+
+def validate_course_key(value):
+    """A course key as Cornerstone identities store it: ``org+course`` (letters, digits, ``.``, ``-``, ``_``)."""
+    if not COURSE_KEY.match(value or ''):
+        raise ValidationError('Enter a course key such as edX+DemoX.', code='invalid_course_key')
+
+
+def course_key_from_launch(value):
+    """
+    The course key (``org+course``) of the launch view's course key, or ``ValidationError``.
+
+    Either ``org+course`` itself (each part letters, digits, ``.``, ``-``, ``_``), or a course
+    run key that edx-opaque-keys parses, whose ``org+course`` is returned.
+    """
+    if COURSE_KEY.match(value):
+        return value
+    course_key = get_course_key(value)
+    if course_key and COURSE_KEY.match(course_key):
+        return course_key
+    raise ValidationError('Enter a course key (org+course) or a course run key.', code='invalid_course_key')
+
+
+def clean_values(model, values):
+    """
+    Check ``values`` (field name → value) against ``model``'s fields, as a form would.
+
+    Runs each field's validators, its length limit and its blank rule; raises one
+    ``ValidationError`` whose ``message_dict`` names every refused field.
+    """
+    errors = {}
+    for name, value in values.items():
+        try:
+            model._meta.get_field(name).clean(value, None)
+        except ValidationError as error:
+            errors[name] = error.messages
+    if errors:
+        raise ValidationError(errors)
