@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 
 from enterprise_export import validators
+from enterprise_export.fields import EncryptedCharField
 from enterprise_export.utils import get_course_key
 
 
@@ -189,6 +190,28 @@ class EnterpriseCustomerPluginConfiguration(models.Model):
         return f'{self.channel_code} configuration {self.pk} of {self.enterprise_customer_id}'
 
 
+class EnterpriseCustomerAdmin(models.Model):
+    """
+    A user who may read one customer's transmissions through the API (SPEC 15), besides staff.
+
+    .. pii: user_id points at the LMS user.
+    .. pii_types: id
+    .. pii_retirement: local_api
+    """
+
+    enterprise_customer = models.ForeignKey(
+        EnterpriseCustomer, on_delete=models.CASCADE, related_name='export_admins',
+    )
+    user_id = models.PositiveIntegerField(help_text="The LMS user's id.")
+
+    class Meta:
+        unique_together = [('enterprise_customer', 'user_id')]
+        verbose_name = 'enterprise customer admin'
+
+    def __str__(self):
+        return f'admin {self.user_id} of {self.enterprise_customer_id}'
+
+
 class BaseLearnerDataTransmissionAudit(models.Model):
     """
     The fields every transmission audit has: what was (or was to be) sent and how it went.
@@ -237,8 +260,8 @@ class SAPSuccessFactorsEnterpriseCustomerConfiguration(EnterpriseCustomerPluginC
         validators=[validators.validate_base_url], help_text='e.g. https://api4.successfactors.com',
     )
     sapsf_company_id = models.CharField(max_length=255)
-    key = models.CharField(max_length=255, help_text='OAuth client id.')
-    secret = models.CharField(max_length=255, help_text='OAuth client secret.')
+    key = EncryptedCharField(max_length=255, help_text='OAuth client id (encrypted at rest).')
+    secret = EncryptedCharField(max_length=255, help_text='OAuth client secret (encrypted at rest).')
     user_type = models.CharField(max_length=20, default='user')
     idp_id = models.CharField(
         max_length=255, help_text="The LMS's third-party-auth provider id that holds learners' SAP user ids.",
@@ -263,8 +286,8 @@ class DegreedEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfigurati
         validators=[validators.validate_base_url], help_text='e.g. https://api.degreed.com',
     )
     degreed_company_id = models.CharField(max_length=255, help_text="The organisation code ('orgCode').")
-    key = models.CharField(max_length=255, help_text='OAuth client id.')
-    secret = models.CharField(max_length=255, help_text='OAuth client secret.')
+    key = EncryptedCharField(max_length=255, help_text='OAuth client id (encrypted at rest).')
+    secret = EncryptedCharField(max_length=255, help_text='OAuth client secret (encrypted at rest).')
     oauth_api_path = models.CharField(max_length=255, default='oauth/token')
     completion_status_api_path = models.CharField(max_length=255, default='api/v1/provider/completion/course')
 
@@ -281,8 +304,8 @@ class CornerstoneEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfigu
         max_length=255, validators=[validators.validate_cornerstone_base_url],
         help_text='e.g. https://{subdomain}.csod.com; {subdomain} is filled from the learner\'s launch.',
     )
-    key = models.CharField(max_length=255, help_text='Basic-auth user.')
-    secret = models.CharField(max_length=255, help_text='Basic-auth password.')
+    key = EncryptedCharField(max_length=255, help_text='Basic-auth user (encrypted at rest).')
+    secret = EncryptedCharField(max_length=255, help_text='Basic-auth password (encrypted at rest).')
     completion_status_api_path = models.CharField(max_length=255, default='/progress')
 
     class Meta:

@@ -4,6 +4,7 @@ import csv
 import datetime
 import io
 import json
+import logging
 import uuid
 from unittest import mock
 
@@ -129,6 +130,13 @@ class TestRun:
         assert len(channels.received['SAP']) == len(channels.received['DEGREED']) == 1
         assert len(channels.received['CSOD']) == 1
         assert SapSuccessFactorsLearnerDataTransmissionAudit.objects.filter(status=200).count() == 1
+
+    def test_no_channel_secret_in_the_output_or_the_logs(self, three_customers, channels, caplog):
+        with caplog.at_level(logging.DEBUG, logger='enterprise_export'):
+            output = run_command('--api_user', 'api_worker') + run_command('--api_user', 'api_worker', '--dry-run')
+        for configuration in three_customers:
+            assert configuration.key not in output + caplog.text
+            assert configuration.secret not in output + caplog.text
 
     def test_second_run_sends_nothing_new(self, three_customers, channels):
         run_command('--api_user', 'api_worker')

@@ -31,6 +31,8 @@ DEFAULTS = {
     # at most this many times.
     'ENTERPRISE_EXPORT_LOCK_RETRY_SECONDS': 300,
     'ENTERPRISE_EXPORT_LOCK_MAX_RETRIES': 24,
+    # Keys of the channel secrets' encryption, newest first; None: one key derived from SECRET_KEY.
+    'ENTERPRISE_EXPORT_SECRET_KEYS': None,
 }
 
 
