@@ -50,6 +50,18 @@ BACKEND_SERVICE_EDX_OAUTH2_SECRET = 'enterprise-export-secret'
 CELERY_ALWAYS_EAGER = True
 BROKER_URL = 'memory://'
 
+# JWTs as the LMS issues them (edx-drf-extensions' JwtAuthentication); tests sign with this secret.
+JWT_AUTH = {
+    'JWT_AUTH_HEADER_PREFIX': 'JWT',
+    'JWT_DECODE_HANDLER': 'edx_rest_framework_extensions.auth.jwt.decoder.jwt_decode_handler',
+    'JWT_ISSUERS': [{'ISSUER': 'http://lms.example.com/oauth2', 'AUDIENCE': 'enterprise-export-tests',
+                     'SECRET_KEY': 'enterprise-export-jwt-tests-only'}],
+    'JWT_ISSUER': 'http://lms.example.com/oauth2',
+    'JWT_AUDIENCE': 'enterprise-export-tests',
+    'JWT_SECRET_KEY': 'enterprise-export-jwt-tests-only',
+    'JWT_ALGORITHM': 'HS256',
+}
+
 LOGGING = {
     'version': 1,
     'disable_existing_loggers': False,

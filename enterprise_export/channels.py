@@ -38,6 +38,11 @@ class Channel:
     transmitter_class: type
     client_class: type
 
+    @property
+    def audit_model(self):
+        """The model of this channel's audit rows (its transmitter's)."""
+        return self.transmitter_class.audit_model
+
     def build_exporter(self, user, configuration):
         return self.exporter_class(user, configuration)
 

@@ -1,11 +1,21 @@
 """URLs of enterprise_export, mounted by the LMS under ``enterprise-export/``."""
 
-from django.urls import path
+from types import SimpleNamespace
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
 
 from enterprise_export import views
+from enterprise_export.api import urls as api_urls
 
 app_name = 'enterprise_export'
 
+# The OpenAPI document covers this app's API only, at the paths a host that mounts the app
+# under ``enterprise-export/`` (as the LMS plugin does) serves it.
+API_SCHEMA_URLCONF = SimpleNamespace(urlpatterns=[path('enterprise-export/api/v1/', include(api_urls.urlpatterns))])
+
 urlpatterns = [
     path('cornerstone/launch/<str:course_key>/', views.cornerstone_launch, name='cornerstone_launch'),
+    path('api/v1/', include(api_urls.urlpatterns)),
+    path('api/schema/', SpectacularAPIView.as_view(urlconf=API_SCHEMA_URLCONF), name='api_schema'),
 ]

@@ -150,3 +150,29 @@ def _bulk_learners(enterprise_customer, batch):
     models.DataSharingConsent.objects.bulk_create(
         [models.DataSharingConsent(enterprise_customer=enterprise_customer, username=name, course_id=run,
                                    granted=True) for name, run in batch])
+
+
+
+class SapAuditFactory(LearnerDataTransmissionAuditFactory):
+    """A SAP audit row, sent by default; give it ``plugin_configuration_id``."""
+
+    class Meta:
+        model = models.SapSuccessFactorsLearnerDataTransmissionAudit
+
+    course_id = 'edX+DemoX'
+    sapsf_user_id = factory.Sequence(lambda n: f'SAP-{n}')
+
+
+class DegreedAuditFactory(LearnerDataTransmissionAuditFactory):
+    class Meta:
+        model = models.DegreedLearnerDataTransmissionAudit
+
+    course_id = 'edX+DemoX'
+    degreed_user_email = factory.Sequence(lambda n: f'learner{n}@example.com')
+
+
+class CornerstoneAuditFactory(LearnerDataTransmissionAuditFactory):
+    class Meta:
+        model = models.CornerstoneLearnerDataTransmissionAudit
+
+    user_guid = factory.Sequence(lambda n: f'guid-{n}')

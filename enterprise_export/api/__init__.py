@@ -1,0 +1,1 @@
+"""The operators' read-only REST API of transmission audits (SPEC 15)."""

@@ -1,0 +1,33 @@
+"""
+JWT authentication of the API: edx-drf-extensions' ``JwtAuthentication``, with its symmetric hole closed.
+
+edx-drf-extensions (10.x) first checks a token's signature against the asymmetric keys of
+``JWT_AUTH['JWT_PUBLIC_SIGNING_JWK_SET']``, and takes an empty key set as a success: on a host
+without asymmetric keys, a token signed with anything at all would be accepted. Here the
+signature is checked against the configured keys before the library decodes the token.
+"""
+
+import jwt
+from django.conf import settings
+from edx_rest_framework_extensions.auth.jwt import authentication
+from edx_rest_framework_extensions.auth.jwt.decoder import (
+    get_verification_jwk_key_set,
+    verify_jwk_signature_using_keyset,
+)
+from edx_rest_framework_extensions.settings import get_first_jwt_issuer
+
+
+class JwtAuthentication(authentication.JwtAuthentication):
+    """``Authorization: JWT <token>`` as Open edX issues it; a token no configured key signed is refused (401)."""
+
+    @classmethod
+    def jwt_decode_token(cls, token, *args, **kwargs):
+        issuer = get_first_jwt_issuer()
+        key_set = get_verification_jwk_key_set(
+            asymmetric_keys=settings.JWT_AUTH.get('JWT_PUBLIC_SIGNING_JWK_SET'),
+            secret_key=issuer.get('SECRET_KEY'),
+        )
+        if not key_set:
+            raise jwt.InvalidTokenError('No JWT verification key is configured.')
+        verify_jwk_signature_using_keyset(token, key_set, aud=issuer.get('AUDIENCE'))
+        return super().jwt_decode_token(token, *args, **kwargs)
