@@ -1,9 +1,11 @@
 """Django admin pages: customers, learners, enrollments, consent, and read-only transmission audits."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 
-from enterprise_export import models
+from enterprise_export import audits, models, tasks
+from enterprise_export.channels import channel_of
 
 
 @admin.register(models.EnterpriseCustomer)
@@ -12,6 +14,16 @@ class EnterpriseCustomerAdmin(admin.ModelAdmin):
     list_filter = ('active', 'enable_audit_enrollment', 'enable_audit_data_reporting')
     search_fields = ('name', 'slug', 'uuid')
     readonly_fields = ('uuid',)
+
+
+@admin.register(models.EnterpriseCustomerAdmin)
+class ApiReaderAdmin(admin.ModelAdmin):
+    """Users who may read one customer's transmissions through the API (besides staff and JWT roles)."""
+
+    list_display = ('id', 'enterprise_customer', 'user_id')
+    list_filter = ('enterprise_customer',)
+    search_fields = ('=user_id',)
+    raw_id_fields = ('enterprise_customer',)
 
 
 @admin.register(models.EnterpriseCustomerUser)
@@ -85,11 +97,25 @@ class WriteOnlySecretsForm(forms.ModelForm):
 
 
 class ChannelConfigurationAdmin(admin.ModelAdmin):
+    """A channel's configurations, with the time of their last attempt and the reason of their last failure."""
+
     form = WriteOnlySecretsForm
-    list_display = ('id', 'enterprise_customer', 'active', 'transmission_chunk_size', 'modified')
+    list_display = ('id', 'enterprise_customer', 'active', 'transmission_chunk_size', 'last_attempt', 'last_error')
     list_filter = ('active',)
     search_fields = ('enterprise_customer__name', 'enterprise_customer__slug')
     raw_id_fields = ('enterprise_customer',)
+    readonly_fields = ('last_attempt', 'last_error')
+
+    def get_queryset(self, request):
+        return audits.with_last_outcome(super().get_queryset(request), channel_of(self.model))
+
+    @admin.display(description='last run (last attempt)', ordering='last_attempt')
+    def last_attempt(self, configuration):
+        return configuration.last_attempt
+
+    @admin.display(description='last error')
+    def last_error(self, configuration):
+        return audits.last_error(configuration, configuration.channel_code) or '-'
 
 
 admin.site.register(models.SAPSuccessFactorsEnterpriseCustomerConfiguration, ChannelConfigurationAdmin)
@@ -105,9 +131,74 @@ class CornerstoneLearnerIdentityAdmin(admin.ModelAdmin):
     exclude = ('session_token',)  # a credential of the learner's Cornerstone session
 
 
+class OutcomeFilter(admin.SimpleListFilter):
+    """Sent (2xx, no error) or failed; superseded rows are not failures."""
+
+    title = 'outcome'
+    parameter_name = 'outcome'
+
+    def lookups(self, request, model_admin):
+        return [(audits.SENT, 'sent'), (audits.FAILED, 'failed')]
+
+    def queryset(self, request, queryset):
+        if self.value() == audits.SENT:
+            return queryset.filter(audits.sent_q())
+        if self.value() == audits.FAILED:
+            return queryset.exclude(audits.sent_q()).filter(superseded=False)
+        return queryset
+
+
+class CustomerFilter(admin.SimpleListFilter):
+    """The rows of one customer's configurations of this channel."""
+
+    title = 'enterprise customer'
+    parameter_name = 'enterprise_customer'
+
+    def lookups(self, request, model_admin):
+        configurations = channel_of(model_admin.model).configuration_model.objects
+        return [(str(customer_uuid), name) for customer_uuid, name in configurations.values_list(
+            'enterprise_customer__uuid', 'enterprise_customer__name').distinct().order_by('enterprise_customer__name')]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        configurations = channel_of(queryset.model).configuration_model.objects.filter(
+            enterprise_customer__uuid=self.value())
+        return queryset.filter(plugin_configuration_id__in=configurations.values('pk'))
+
+
 class ChannelAuditAdmin(ReadOnlyAuditAdmin):
-    list_display = ('plugin_configuration_id',) + ReadOnlyAuditAdmin.list_display
-    list_filter = ReadOnlyAuditAdmin.list_filter + ('plugin_configuration_id',)
+    """One channel's audit rows: filterable by outcome and customer; failed ones can be sent again."""
+
+    list_display = ('plugin_configuration_id',) + ReadOnlyAuditAdmin.list_display + ('reason',)
+    list_filter = (OutcomeFilter, CustomerFilter, 'plugin_configuration_id', 'superseded')
+    readonly_fields = ('reason',)
+    exclude = ('error_message',)  # the channel's answer may echo a token or the payload: ``reason`` says why
+    actions = ['send_again']
+
+    @admin.display(description='reason')
+    def reason(self, row):
+        return audits.failure_reason(row.status, row.error_message, channel_of(type(row)).code) or '-'
+
+    @admin.action(description='Send again (queue the single-learner task for the selected failed rows)')
+    def send_again(self, request, queryset):
+        failed = queryset.exclude(audits.sent_q())
+        targets = learner_runs(failed.values_list('enterprise_course_enrollment_id', flat=True).distinct())
+        for username, course_run_id in targets:
+            tasks.transmit_single_learner_data.delay(username, course_run_id)
+        skipped = queryset.count() - failed.count()
+        self.message_user(request, f'Queued {len(targets)} learner run(s) to send again; '
+                                   f'{skipped} selected row(s) were sent already.', messages.SUCCESS)
+
+
+def learner_runs(enrollment_ids):
+    """The (username, course run id) of each enrollment of ``enrollment_ids`` whose learner still exists."""
+    enrollments = list(models.EnterpriseCourseEnrollment.objects.filter(pk__in=list(enrollment_ids)).values_list(
+        'enterprise_customer_user__user_id', 'course_id'))
+    usernames = dict(get_user_model().objects.filter(
+        pk__in={user_id for user_id, _ in enrollments}).values_list('pk', 'username'))
+    return sorted({(usernames[user_id], course_run_id) for user_id, course_run_id in enrollments
+                   if user_id in usernames})
 
 
 admin.site.register(models.SapSuccessFactorsLearnerDataTransmissionAudit, ChannelAuditAdmin)

@@ -6,9 +6,7 @@ One place for these rules, used by the API (SPEC 15) and the admin. A failed row
 left out everywhere.
 """
 
-from django.db.models import Count, Max, OuterRef, Q, Subquery
-
-from enterprise_export.channels import CHANNELS
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 SENT = 'sent'
 FAILED = 'failed'
@@ -67,34 +65,47 @@ def failure_reason(status, error_message, channel_code=None):
     return (CLIENT_ERROR if status < 500 else SERVER_ERROR).format(status=status)
 
 
-def channel_audit_models():
-    """Each channel's code and audit model, from the registry: a new channel appears by itself."""
-    return {code: channel.audit_model for code, channel in CHANNELS.items()}
-
-
 def listed_rows(audit_model):
     """The rows an operator sees: every row but superseded ones."""
     return audit_model.objects.filter(superseded=False)
 
 
-def configuration_outcomes(channel, configuration_ids):
+def with_last_outcome(configurations, channel):
     """
-    Per configuration id of ``channel``: ``sent``, ``failed``, ``last_attempt`` and ``last_error``
-    (the reason of its latest failure, or None). Two queries whatever the number of configurations.
+    ``configurations`` (of ``channel``) annotated with ``last_attempt`` and their latest failure
+    (``last_failure_status``, ``last_failure_message``, ``has_failure``), in the same query.
     """
-    rows = listed_rows(channel.audit_model).filter(plugin_configuration_id__in=list(configuration_ids))
-    counts = rows.values('plugin_configuration_id').annotate(
-        sent=Count('id', filter=sent_q()), failed=Count('id', filter=~sent_q()), last_attempt=Max('modified'),
-    ).order_by()
-    outcomes = {configuration_id: {'sent': 0, 'failed': 0, 'last_attempt': None, 'last_error': None}
-                for configuration_id in configuration_ids}
-    for row in counts:
-        outcomes[row['plugin_configuration_id']].update(
-            sent=row['sent'], failed=row['failed'], last_attempt=row['last_attempt'])
+    rows = listed_rows(channel.audit_model).filter(plugin_configuration_id=OuterRef('pk')).order_by('-modified', '-id')
     failures = rows.exclude(sent_q())
-    latest_failure = failures.filter(plugin_configuration_id=OuterRef('plugin_configuration_id')).order_by(
-        '-modified', '-id').values('id')[:1]
-    for configuration_id, status, error_message in failures.filter(id=Subquery(latest_failure)).values_list(
-            'plugin_configuration_id', 'status', 'error_message'):
-        outcomes[configuration_id]['last_error'] = failure_reason(status, error_message, channel.code)
-    return outcomes
+    return configurations.annotate(
+        last_attempt=Subquery(rows.values('modified')[:1]),
+        has_failure=Exists(failures),
+        last_failure_status=Subquery(failures.values('status')[:1]),
+        last_failure_message=Subquery(failures.values('error_message')[:1]),
+    )
+
+
+def last_error(configuration, channel_code):
+    """The reason of the latest failure of a configuration from ``with_last_outcome``, or None."""
+    if not configuration.has_failure:
+        return None
+    return failure_reason(configuration.last_failure_status, configuration.last_failure_message, channel_code)
+
+
+def configuration_outcomes(channel, configurations):
+    """
+    One dict per configuration of ``configurations`` (a queryset of ``channel``'s): ``configuration_id``,
+    ``active``, ``sent``, ``failed``, ``last_attempt``, ``last_error``. Two queries in all.
+    """
+    counts = {row['plugin_configuration_id']: row for row in listed_rows(channel.audit_model).filter(
+        plugin_configuration_id__in=configurations.values('pk'),
+    ).values('plugin_configuration_id').annotate(
+        sent=Count('id', filter=sent_q()), failed=Count('id', filter=~sent_q()),
+    ).order_by()}
+    return [
+        {'configuration_id': configuration.pk, 'active': configuration.active,
+         'sent': counts.get(configuration.pk, {}).get('sent', 0),
+         'failed': counts.get(configuration.pk, {}).get('failed', 0),
+         'last_attempt': configuration.last_attempt, 'last_error': last_error(configuration, channel.code)}
+        for configuration in with_last_outcome(configurations, channel)
+    ]

@@ -75,3 +75,9 @@ def get_channel(code):
         return CHANNELS[str(code).upper()]
     except KeyError:
         raise UnknownChannelError(code) from None
+
+
+def channel_of(model):
+    """The channel whose configuration model or audit model is ``model``; None when there is none."""
+    return next((channel for channel in CHANNELS.values()
+                 if model in (channel.configuration_model, channel.audit_model)), None)

@@ -1,7 +1,10 @@
-"""Admin pages: channel secrets can be set but are never shown; audits are read-only."""
+"""Admin pages: secrets never shown, untrusted values refused, audits read-only with outcomes and "send again"."""
+
+from unittest import mock
 
 import pytest
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from enterprise_export.locks import acquire, is_locked
@@ -9,12 +12,16 @@ from enterprise_export.models import (
     ConfigurationLock,
     CornerstoneLearnerIdentity,
     DegreedEnterpriseCustomerConfiguration,
+    EnterpriseCourseEnrollment,
 )
 from test_utils.factories import (
     CornerstoneLearnerIdentityFactory,
     DegreedConfigurationFactory,
     LearnerDataTransmissionAuditFactory,
+    SapAuditFactory,
+    SAPConfigurationFactory,
     UserFactory,
+    consenting_enrollment,
 )
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +143,77 @@ def test_cornerstone_identity_admin_refuses_untrusted_values(staff_client, refus
     assert staff_client.post(url, {**form, **{name: getattr(identity, name) for name in refused
                                                 if name not in ('subdomain', 'callback_url')}}).status_code == 302
     assert CornerstoneLearnerIdentity.objects.get().subdomain == 'initech'
+
+
+def _sap_rows():
+    """A SAP configuration with a sent row and two failed rows (one of them on a course key), and another customer's."""
+    configuration = SAPConfigurationFactory()
+    enrollment = consenting_enrollment(configuration.enterprise_customer)
+    other_enrollment = consenting_enrollment(configuration.enterprise_customer, course_id='course-v1:edX+Other+2026')
+    sent = SapAuditFactory(plugin_configuration_id=configuration.pk, enterprise_course_enrollment_id=enrollment.pk,
+                           course_id='course-v1:edX+DemoX+Demo_2026')
+    failed = SapAuditFactory(plugin_configuration_id=configuration.pk, enterprise_course_enrollment_id=enrollment.pk,
+                             status=400, error_message='{"error": "invalid userID SAP-secret-id"}')
+    other_failed = SapAuditFactory(plugin_configuration_id=configuration.pk, course_id='edX+Other',
+                                   enterprise_course_enrollment_id=other_enrollment.pk, status=None,
+                                   error_message='ConnectTimeout: no answer from SAP')
+    elsewhere = SapAuditFactory(plugin_configuration_id=SAPConfigurationFactory().pk, status=500, error_message='x')
+    return configuration, {'sent': sent, 'failed': failed, 'other_failed': other_failed, 'elsewhere': elsewhere}
+
+
+SAP_CONFIGURATIONS = 'admin:enterprise_export_sapsuccessfactorsenterprisecustomerconfiguration_changelist'
+SAP_AUDITS = 'admin:enterprise_export_sapsuccessfactorslearnerdatatransmissionaudit_changelist'
+
+
+def _listed_ids(response):
+    return {row.pk for row in response.context['cl'].result_list}
+
+
+def test_configurations_show_their_last_run_and_last_error(staff_client):
+    configuration, rows = _sap_rows()
+    quiet = SAPConfigurationFactory()
+    page = staff_client.get(reverse(SAP_CONFIGURATIONS))
+    listed = {row.pk: row for row in page.context['cl'].result_list}
+    assert listed[configuration.pk].last_attempt == max(row.modified for row in list(rows.values())[:3])
+    text = page.content.decode()
+    assert 'The channel did not answer (network error or timeout)' in text
+    assert listed[quiet.pk].last_attempt is None and 'SAP-secret-id' not in text
+
+
+def test_audit_rows_filter_by_outcome_and_customer(staff_client):
+    configuration, rows = _sap_rows()
+    url = reverse(SAP_AUDITS)
+    assert _listed_ids(staff_client.get(url, {'outcome': 'sent'})) == {rows['sent'].pk}
+    assert _listed_ids(staff_client.get(url, {'outcome': 'failed'})) == {
+        rows['failed'].pk, rows['other_failed'].pk, rows['elsewhere'].pk}
+    customer = str(configuration.enterprise_customer.uuid)
+    assert _listed_ids(staff_client.get(url, {'outcome': 'failed', 'enterprise_customer': customer})) == {
+        rows['failed'].pk, rows['other_failed'].pk}
+
+
+def test_audit_rows_show_the_reason_not_the_channels_answer(staff_client):
+    _, rows = _sap_rows()
+    listing = staff_client.get(reverse(SAP_AUDITS)).content.decode()
+    detail = staff_client.get(reverse('admin:enterprise_export_sapsuccessfactorslearnerdatatransmissionaudit_change',
+                                      args=[rows['failed'].pk])).content.decode()
+    for page in (listing, detail):
+        assert 'The channel refused the learner: invalid user identifier or record (HTTP 400).' in page
+        assert 'SAP-secret-id' not in page
+
+
+def test_send_again_queues_the_single_learner_task_for_failed_rows(staff_client):
+    _, rows = _sap_rows()
+    selected = [rows['sent'].pk, rows['failed'].pk, rows['other_failed'].pk]
+    with mock.patch('enterprise_export.tasks.transmit_single_learner_data') as task:
+        response = staff_client.post(reverse(SAP_AUDITS), {'action': 'send_again', '_selected_action': selected},
+                                     follow=True)
+    learner = get_user_model().objects.get(pk=enrollment_of(rows['failed']).enterprise_customer_user.user_id)
+    other = get_user_model().objects.get(pk=enrollment_of(rows['other_failed']).enterprise_customer_user.user_id)
+    assert sorted(call.args for call in task.delay.call_args_list) == sorted([
+        (learner.username, 'course-v1:edX+DemoX+Demo_2026'), (other.username, 'course-v1:edX+Other+2026')])
+    assert 'Queued 2 learner run(s) to send again; 1 selected row(s) were sent already.' in response.content.decode()
+
+
+def enrollment_of(row):
+    """The enrollment an audit row is about."""
+    return EnterpriseCourseEnrollment.objects.get(pk=row.enterprise_course_enrollment_id)

@@ -118,9 +118,6 @@ class TransmissionSummaryView(CustomerView):
         customer = self.get_customer()
         items = []
         for code, channel in CHANNELS.items():
-            configurations = dict(channel.configuration_model.objects.filter(
-                enterprise_customer=customer).order_by('pk').values_list('pk', 'active'))
-            outcomes = configuration_outcomes(channel, configurations)
-            items.extend({'channel': code, 'configuration_id': pk, 'active': active, **outcomes[pk]}
-                         for pk, active in configurations.items())
+            configurations = channel.configuration_model.objects.filter(enterprise_customer=customer).order_by('pk')
+            items.extend({'channel': code, **outcome} for outcome in configuration_outcomes(channel, configurations))
         return Response(self.get_serializer(items, many=True).data)
