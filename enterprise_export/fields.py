@@ -4,7 +4,8 @@ Model fields of enterprise_export: channel secrets encrypted at rest (SPEC 16).
 A secret is stored as a Fernet token (AES-128-CBC with an HMAC-SHA256, from ``cryptography``)
 made with the first key of ``ENTERPRISE_EXPORT_SECRET_KEYS``; it is read with whichever of
 those keys made it, so a new key is put first and the old ones are kept until every row has
-been saved again (each save encrypts with the newest key).
+been saved again (each save encrypts with the newest key; ``manage.py rotate_channel_secrets``
+saves them all).
 """
 
 import base64
@@ -36,14 +37,20 @@ def secret_keys():
 
 @functools.lru_cache(maxsize=8)
 def _fernet(keys):
-    return MultiFernet([Fernet(_derive(key)) for key in keys])
+    return MultiFernet([_fernet_of(key) for key in keys])
 
 
-def _derive(key):
-    """A Fernet key from any key text (a passphrase or ``Fernet.generate_key()``'s output alike)."""
+def _fernet_of(key):
+    """
+    The Fernet of one key: a Fernet key (``Fernet.generate_key()``'s output) is used as it is;
+    any other text (a passphrase, ``SECRET_KEY``) is turned into one with HKDF-SHA256.
+    """
     material = key.encode() if isinstance(key, str) else bytes(key)
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b'enterprise_export secrets')
-    return base64.urlsafe_b64encode(derived.derive(material))
+    try:
+        return Fernet(material)
+    except ValueError:
+        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b'enterprise_export secrets')
+        return Fernet(base64.urlsafe_b64encode(derived.derive(material)))
 
 
 def encrypt(clear_text):

@@ -203,6 +203,7 @@ def test_superseded_rows_are_not_listed(staff, setup):
 @pytest.mark.parametrize(('params', 'expected'), [
     ({'channel': 'SAP'}, [('SAP', 2, ''), ('SAP', 1, ''), ('SAP', 1, SUBSECTION)]),
     ({'channel': 'DEGREED'}, [('DEGREED', 3, '')]),
+    ({'channel': 'degreed'}, [('DEGREED', 3, '')]),
     ({'course_id': 'edX+Other'}, [('CSOD', 4, '')]),
     ({'enrollment_id': 1}, [('SAP', 1, ''), ('SAP', 1, SUBSECTION)]),
     ({'status': 'sent'}, [('CSOD', 4, ''), ('SAP', 1, ''), ('SAP', 1, SUBSECTION)]),

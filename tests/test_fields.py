@@ -1,9 +1,11 @@
 """Channel secrets encrypted at rest (SPEC 16): never in clear in the database, in repr or in logs; keys rotate."""
 
+import io
 import logging
 
 import pytest
-from cryptography.fernet import InvalidToken
+from cryptography.fernet import Fernet, InvalidToken
+from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -91,3 +93,24 @@ def test_the_migration_encrypts_rows_saved_in_clear():
     configuration = CornerstoneEnterpriseCustomerConfiguration.objects.get()
     assert (configuration.key, configuration.secret) == ('clear-user', 'clear-password')
     assert 'clear' not in ''.join(raw_secrets(configuration))
+
+
+@pytest.mark.django_db
+def test_a_fernet_key_in_the_setting_is_used_as_it_is(settings):
+    key = Fernet.generate_key()
+    settings.ENTERPRISE_EXPORT_SECRET_KEYS = [key.decode()]
+    configuration = SAPConfigurationFactory(secret='fernet-secret')
+    assert Fernet(key).decrypt(raw_secrets(configuration)[1].encode()) == b'fernet-secret'
+
+
+@pytest.mark.django_db
+def test_rotate_channel_secrets_writes_every_secret_with_the_newest_key(settings):
+    settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['old key']
+    configurations = [factory(secret=f'secret-{index}') for index, factory in enumerate(FACTORIES)]
+    settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['new key', 'old key']
+    out = io.StringIO()
+    call_command('rotate_channel_secrets', stdout=out)
+    assert out.getvalue().strip() == '3 configuration(s) written again with the newest key.'
+    settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['new key']
+    assert [type(configuration).objects.get(pk=configuration.pk).secret for configuration in configurations] == [
+        'secret-0', 'secret-1', 'secret-2']

@@ -46,12 +46,23 @@ class MomentFilter(django_filters.Filter):
         return queryset.filter(**{f'{self.field_name}__{self.lookup_expr}': moment})
 
 
+class ChannelCodeField(forms.ChoiceField):
+    """A channel code in any case, as the command takes it."""
+
+    def to_python(self, value):
+        return super().to_python(value).upper()
+
+
+class ChannelFilter(django_filters.ChoiceFilter):
+    field_class = ChannelCodeField
+
+
 class TransmissionFilter(django_filters.FilterSet):
     """Filters of one channel's audit rows; ``channel_code`` says which channel they are."""
 
-    channel = django_filters.ChoiceFilter(
+    channel = ChannelFilter(
         choices=lambda: [(code, code) for code in CHANNELS], method='filter_channel',
-        help_text='A channel code: ' + ', '.join(CHANNELS) + '.',
+        help_text='A channel code (any case): ' + ', '.join(CHANNELS) + '.',
     )
     configuration_id = django_filters.NumberFilter(field_name='plugin_configuration_id')
     course_id = django_filters.CharFilter(field_name='course_id')
