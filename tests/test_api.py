@@ -308,7 +308,7 @@ def test_no_answer_holds_a_secret_a_token_or_a_payload(staff, setup):
 
 
 def test_the_schema_describes_the_api(client):
-    response = client.get(reverse('enterprise_export:api_schema'), HTTP_ACCEPT='application/vnd.oai.openapi+json')
+    response = client.get(reverse('enterprise_export:api_schema'))
     assert response.status_code == 200
     document = response.json()
     listing_path = document['paths']['/enterprise-export/api/v1/customers/{customer_uuid}/transmissions/']
@@ -317,3 +317,5 @@ def test_the_schema_describes_the_api(client):
             'page', 'page_size'} <= parameters
     assert '/enterprise-export/api/v1/customers/{customer_uuid}/transmissions/summary/' in document['paths']
     assert 'jwtAuth' in document['components']['securitySchemes']
+    yaml = client.get(reverse('enterprise_export:api_schema'), {'format': 'yaml'})
+    assert yaml.status_code == 200 and yaml.content.decode().startswith('openapi: 3')
