@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 
 from enterprise_export import audits, models, tasks
 from enterprise_export.channels import channel_of
+from enterprise_export.fields import encrypted_field_names
 
 
 @admin.register(models.EnterpriseCustomer)
@@ -75,13 +76,15 @@ admin.site.register(models.LearnerDataTransmissionAudit, ReadOnlyAuditAdmin)
 
 
 class WriteOnlySecretsForm(forms.ModelForm):
-    """Secrets can be typed in, never read back: the fields render empty, and empty keeps the saved value."""
-
-    SECRET_FIELDS = ('key', 'secret')
+    """
+    Secrets (the model's encrypted fields) can be typed in, never read back: the fields render
+    empty, and empty keeps the saved value.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in self.SECRET_FIELDS:
+        self.secret_fields = encrypted_field_names(self._meta.model)
+        for name in self.secret_fields:
             if name in self.fields:
                 self.fields[name].widget = forms.PasswordInput(render_value=False)
                 if self.instance.pk:
@@ -90,7 +93,7 @@ class WriteOnlySecretsForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for name in self.SECRET_FIELDS:
+        for name in self.secret_fields:
             if name in self.fields and self.instance.pk and not cleaned.get(name):
                 cleaned[name] = getattr(self.instance, name)
         return cleaned

@@ -96,3 +96,8 @@ class EncryptedCharField(models.CharField):
         if not value:
             return value
         return encrypt(value)
+
+
+def encrypted_field_names(model):
+    """The names of ``model``'s encrypted fields (its channel secrets)."""
+    return [field.name for field in model._meta.concrete_fields if isinstance(field, EncryptedCharField)]
