@@ -210,6 +210,7 @@ def test_superseded_rows_are_not_listed(staff, setup):
     ({'status': 'failed'}, [('DEGREED', 3, ''), ('SAP', 2, '')]),
     ({'since': '2026-06-01T13:00:00Z'}, [('CSOD', 4, ''), ('DEGREED', 3, ''), ('SAP', 2, '')]),
     ({'since': '2026-06-02'}, [('CSOD', 4, '')]),
+    ({'since': '2026-06-01T15:00:00 02:00'}, [('CSOD', 4, ''), ('DEGREED', 3, ''), ('SAP', 2, '')]),
     ({'until': '2026-06-01T12:00:00+00:00'}, [('SAP', 1, ''), ('SAP', 1, SUBSECTION)]),
     ({'until': '2026-06-01'}, [('DEGREED', 3, ''), ('SAP', 2, ''), ('SAP', 1, ''),
                                ('SAP', 1, SUBSECTION)]),

@@ -4,6 +4,7 @@ audit rows; the listing then joins what they kept.
 """
 
 import datetime
+import re
 
 import django_filters
 from django import forms
@@ -13,12 +14,15 @@ from enterprise_export.audits import FAILED, SENT, sent_q
 from enterprise_export.channels import CHANNELS
 from enterprise_export.utils import parse_lms_datetime
 
+# A "+01:00" offset typed into a URL without encoding arrives as " 01:00".
+UNENCODED_OFFSET = re.compile(r'(T[0-9:.]+) ([0-9]{2}:?[0-9]{2})$')
+
 
 class MomentField(forms.CharField):
     """An ISO 8601 date or date-time (UTC when naive), kept as ``(moment, is_date)``."""
 
     def to_python(self, value):
-        value = super().to_python(value)
+        value = UNENCODED_OFFSET.sub(r'\1+\2', super().to_python(value))
         if not value:
             return None
         try:
