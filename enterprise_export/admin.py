@@ -173,7 +173,8 @@ class CustomerFilter(admin.SimpleListFilter):
 class ChannelAuditAdmin(ReadOnlyAuditAdmin):
     """One channel's audit rows: filterable by outcome and customer; failed ones can be sent again."""
 
-    list_display = ('plugin_configuration_id',) + ReadOnlyAuditAdmin.list_display + ('reason',)
+    list_display = ('plugin_configuration_id', 'id', 'enterprise_course_enrollment_id', 'course_id', 'subsection_id',
+                    'grade', 'status', 'reason', 'modified', 'course_completed', 'completed_timestamp')
     list_filter = (OutcomeFilter, CustomerFilter, 'plugin_configuration_id', 'superseded')
     readonly_fields = ('reason',)
     exclude = ('error_message',)  # the channel's answer may echo a token or the payload: ``reason`` says why
