@@ -347,6 +347,11 @@ def _one_row_per_attempt_target(model_name):
     )]
 
 
+def _latest_attempts_first(model_name):
+    # The operators' API and admin read a configuration's rows newest first (its last attempt, its last failure).
+    return [models.Index(fields=['plugin_configuration_id', 'modified'], name=f'{model_name}_conf_modified')]
+
+
 class SapSuccessFactorsLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
     """
     What was sent to SAP SuccessFactors for one enrollment and course id.
@@ -362,6 +367,7 @@ class SapSuccessFactorsLearnerDataTransmissionAudit(BaseLearnerDataTransmissionA
 
     class Meta:
         constraints = _one_row_per_attempt_target('ee_sapsf_audit')
+        indexes = _latest_attempts_first('ee_sapsf_audit')
         verbose_name = 'SAP SuccessFactors transmission audit'
 
 
@@ -379,6 +385,7 @@ class DegreedLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
 
     class Meta:
         constraints = _one_row_per_attempt_target('ee_degreed_audit')
+        indexes = _latest_attempts_first('ee_degreed_audit')
         verbose_name = 'Degreed transmission audit'
 
 
@@ -396,6 +403,7 @@ class CornerstoneLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
 
     class Meta:
         constraints = _one_row_per_attempt_target('ee_csod_audit')
+        indexes = _latest_attempts_first('ee_csod_audit')
         verbose_name = 'Cornerstone transmission audit'
 
 

@@ -7,7 +7,7 @@ from enterprise_export.audits import FAILED, SENT, failure_reason, outcome
 
 
 class TransmissionSerializer(serializers.Serializer):
-    """One audit row (a row of the listing's union, see ``views.transmission_rows``)."""
+    """One audit row, as ``api.rows.TransmissionRows`` reads it."""
 
     channel = serializers.CharField(help_text='The channel code.')
     configuration_id = serializers.IntegerField(source='plugin_configuration_id', allow_null=True)

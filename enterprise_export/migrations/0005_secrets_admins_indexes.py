@@ -84,5 +84,17 @@ class Migration(migrations.Migration):
                 'unique_together': {('enterprise_customer', 'user_id')},
             },
         ),
+        migrations.AddIndex(
+            model_name='cornerstonelearnerdatatransmissionaudit',
+            index=models.Index(fields=['plugin_configuration_id', 'modified'], name='ee_csod_audit_conf_modified'),
+        ),
+        migrations.AddIndex(
+            model_name='degreedlearnerdatatransmissionaudit',
+            index=models.Index(fields=['plugin_configuration_id', 'modified'], name='ee_degreed_audit_conf_modified'),
+        ),
+        migrations.AddIndex(
+            model_name='sapsuccessfactorslearnerdatatransmissionaudit',
+            index=models.Index(fields=['plugin_configuration_id', 'modified'], name='ee_sapsf_audit_conf_modified'),
+        ),
         migrations.RunPython(encrypt_clear_secrets, decrypt_secrets),
     ]
