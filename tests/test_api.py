@@ -136,6 +136,13 @@ def test_a_jwt_signed_with_another_key_is_401(client, setup, settings):
     assert client.get(summary_url(customer.uuid), **header).status_code == 401
 
 
+def test_a_jwt_on_a_host_without_jwt_settings_is_401(client, setup, settings):
+    customer, _, _ = setup
+    header = jwt_header(UserFactory(), roles=[f'enterprise_admin:{customer.uuid}'])
+    del settings.JWT_AUTH
+    assert client.get(transmissions_url(customer.uuid), **header).status_code == 401
+
+
 def test_an_expired_jwt_is_401(client, setup):
     customer, _, _ = setup
     header = jwt_header(UserFactory(), roles=[f'enterprise_admin:{customer.uuid}'], lifetime=-60)

@@ -22,12 +22,12 @@ class JwtAuthentication(authentication.JwtAuthentication):
 
     @classmethod
     def jwt_decode_token(cls, token, *args, **kwargs):
-        issuer = get_first_jwt_issuer()
+        jwt_auth = getattr(settings, 'JWT_AUTH', None) or {}
+        issuer = get_first_jwt_issuer() if jwt_auth else {}
         key_set = get_verification_jwk_key_set(
-            asymmetric_keys=settings.JWT_AUTH.get('JWT_PUBLIC_SIGNING_JWK_SET'),
-            secret_key=issuer.get('SECRET_KEY'),
+            asymmetric_keys=jwt_auth.get('JWT_PUBLIC_SIGNING_JWK_SET'), secret_key=issuer.get('SECRET_KEY'),
         )
         if not key_set:
-            raise jwt.InvalidTokenError('No JWT verification key is configured.')
+            raise jwt.InvalidTokenError('No JWT verification key is configured (JWT_AUTH).')
         verify_jwk_signature_using_keyset(token, key_set, aud=issuer.get('AUDIENCE'))
         return super().jwt_decode_token(token, *args, **kwargs)
