@@ -63,9 +63,9 @@ def export(options):
     from django.test.utils import CaptureQueriesContext, override_settings
 
     from enterprise_export.exporters.learner_data import LearnerExporter
-    from enterprise_export.models import EnterpriseCustomer
+    from enterprise_export.models import get_customer_model
 
-    customer = EnterpriseCustomer.objects.get(slug=options.customer)
+    customer = get_customer_model()._default_manager.get(slug=options.customer)
     configuration = type('Configuration', (), {'enterprise_customer': customer, 'transmission_chunk_size': 500,
                                                 'id': 1})()
     calls_before = lms_calls(options.standin)

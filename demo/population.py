@@ -132,7 +132,7 @@ def load_population(population, channel_base_urls):
     user_model.objects.get_or_create(username=API_USERNAME, defaults={'email': f'{API_USERNAME}@example.com'})
     customers = {}
     for slug, name, channel in CUSTOMERS:
-        customer, _ = models.EnterpriseCustomer.objects.get_or_create(slug=slug, defaults={'name': name})
+        customer, _ = models.get_customer_model()._default_manager.get_or_create(slug=slug, defaults={'name': name})
         customers[slug] = customer
         _configure_channel(channel, customer, channel_base_urls[channel])
     if models.EnterpriseCourseEnrollment.objects.exists():
@@ -145,7 +145,7 @@ def load_population(population, channel_base_urls):
 def point_configurations_at(channel_base_urls):
     """Point the demo customers' channel configurations at ``channel_base_urls`` (the stand-in's port changes)."""
     for slug, _name, channel in CUSTOMERS:
-        customer = models.EnterpriseCustomer.objects.filter(slug=slug).first()
+        customer = models.get_customer_model()._default_manager.filter(slug=slug).first()
         if customer is not None:
             _configure_channel(channel, customer, channel_base_urls[channel])
 
@@ -169,14 +169,14 @@ def _configure_channel(channel, customer, base_url):
 
 def _load_learner(learner, customer, user_model):
     user, _ = user_model.objects.get_or_create(username=learner.username, defaults={'email': learner.email})
-    customer_user, _ = models.EnterpriseCustomerUser.all_objects.get_or_create(
+    customer_user, _ = models.get_customer_user_model()._base_manager.get_or_create(
         enterprise_customer=customer, user_id=user.pk)
-    models.EnterpriseCourseEnrollment.objects.get_or_create(
+    models.get_enrollment_model()._base_manager.get_or_create(
         enterprise_customer_user=customer_user, course_id=learner.course_id)
     course_key = get_course_key(learner.course_id)
     if learner.case != 'no_consent':
         consent_course = course_key if learner.case == 'course_key_consent' else learner.course_id
-        models.DataSharingConsent.objects.update_or_create(
+        models.get_consent_model()._default_manager.update_or_create(
             enterprise_customer=customer, username=user.username, course_id=consent_course,
             defaults={'granted': learner.case != 'refused_consent'})
     if learner.channel == 'CSOD' and learner.case != 'no_channel_identity':

@@ -9,7 +9,6 @@ from enterprise_export.channels import channel_of
 from enterprise_export.fields import encrypted_field_names
 
 
-@admin.register(models.EnterpriseCustomer)
 class EnterpriseCustomerAdmin(admin.ModelAdmin):
     list_display = ('name', 'slug', 'uuid', 'active', 'enable_audit_enrollment', 'enable_audit_data_reporting')
     list_filter = ('active', 'enable_audit_enrollment', 'enable_audit_data_reporting')
@@ -27,7 +26,6 @@ class ApiReaderAdmin(admin.ModelAdmin):
     raw_id_fields = ('enterprise_customer',)
 
 
-@admin.register(models.EnterpriseCustomerUser)
 class EnterpriseCustomerUserAdmin(admin.ModelAdmin):
     list_display = ('id', 'enterprise_customer', 'user_id', 'active', 'linked')
     list_filter = ('active', 'linked', 'enterprise_customer')
@@ -39,7 +37,6 @@ class EnterpriseCustomerUserAdmin(admin.ModelAdmin):
         return models.EnterpriseCustomerUser.all_objects.select_related('enterprise_customer')
 
 
-@admin.register(models.EnterpriseCourseEnrollment)
 class EnterpriseCourseEnrollmentAdmin(admin.ModelAdmin):
     list_display = ('id', 'enterprise_customer_user', 'course_id', 'created')
     list_filter = ('enterprise_customer_user__enterprise_customer',)
@@ -47,11 +44,22 @@ class EnterpriseCourseEnrollmentAdmin(admin.ModelAdmin):
     raw_id_fields = ('enterprise_customer_user',)
 
 
-@admin.register(models.DataSharingConsent)
 class DataSharingConsentAdmin(admin.ModelAdmin):
     list_display = ('id', 'enterprise_customer', 'course_id', 'granted')
     list_filter = ('granted', 'enterprise_customer')
     search_fields = ('course_id', '=username')
+
+
+# The app's own source models have pages only where they are in use: in an LMS they are
+# edx-enterprise's, which has its own admin.
+for source_model, source_admin in (
+    (models.EnterpriseCustomer, EnterpriseCustomerAdmin),
+    (models.EnterpriseCustomerUser, EnterpriseCustomerUserAdmin),
+    (models.EnterpriseCourseEnrollment, EnterpriseCourseEnrollmentAdmin),
+    (models.DataSharingConsent, DataSharingConsentAdmin),
+):
+    if not source_model._meta.swapped:
+        admin.site.register(source_model, source_admin)
 
 
 class ReadOnlyAuditAdmin(admin.ModelAdmin):

@@ -1,6 +1,9 @@
 """Django application configuration of enterprise_export."""
 
 from django.apps import AppConfig
+from django.conf import settings
+
+from enterprise_export.settings.common import source_model_defaults
 
 
 class EnterpriseExportConfig(AppConfig):
@@ -25,6 +28,15 @@ class EnterpriseExportConfig(AppConfig):
             },
         },
     }
+
+    def __init__(self, app_name, app_module):
+        super().__init__(app_name, app_module)
+        # The models' Meta.swappable and the migrations read the source-model settings when the
+        # models are imported, after every AppConfig is built: a host that never called
+        # plugin_settings (tests, a plain Django project) gets them here.
+        for name, value in source_model_defaults(settings).items():
+            if not hasattr(settings, name):
+                setattr(settings, name, value)
 
     def ready(self):
         from enterprise_export.signals import connect_openedx_events

@@ -1,18 +1,66 @@
 """
 Data model of enterprise_export: customers, their learners and enrollments, consent, and audits.
 
-Models import no clients, exporters or transmitters (see ``enterprise_export.channels``).
+The four source models (customers, learners, enrollments, consent) are swappable (SPEC section
+12): in an LMS they are edx-enterprise's. Code reaches them only through ``get_customer_model()``,
+``get_customer_user_model()``, ``get_enrollment_model()`` and ``get_consent_model()``, and foreign
+keys name their settings. Models import no clients, exporters or transmitters (see
+``enterprise_export.channels``).
 """
 
 import uuid
 from functools import cached_property
 
+from django.apps import apps as django_apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
 from enterprise_export import validators
 from enterprise_export.fields import EncryptedCharField
 from enterprise_export.utils import get_course_key
+
+CUSTOMER_MODEL = 'ENTERPRISE_EXPORT_CUSTOMER_MODEL'
+CUSTOMER_USER_MODEL = 'ENTERPRISE_EXPORT_CUSTOMER_USER_MODEL'
+ENROLLMENT_MODEL = 'ENTERPRISE_EXPORT_ENROLLMENT_MODEL'
+CONSENT_MODEL = 'ENTERPRISE_EXPORT_CONSENT_MODEL'
+
+
+def _source_model(setting_name):
+    """The model a source-model setting names (``app_label.ModelName``), like ``get_user_model``."""
+    label = getattr(settings, setting_name)
+    try:
+        return django_apps.get_model(label, require_ready=False)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{setting_name} must be of the form 'app_label.model_name'") from error
+    except LookupError as error:
+        raise ImproperlyConfigured(f"{setting_name} refers to model '{label}' that has not been installed") from error
+
+
+def get_customer_model():
+    """The enterprise customer model in use (``ENTERPRISE_EXPORT_CUSTOMER_MODEL``)."""
+    return _source_model(CUSTOMER_MODEL)
+
+
+def get_customer_user_model():
+    """The learner model in use (``ENTERPRISE_EXPORT_CUSTOMER_USER_MODEL``)."""
+    return _source_model(CUSTOMER_USER_MODEL)
+
+
+def get_enrollment_model():
+    """The enterprise enrollment model in use (``ENTERPRISE_EXPORT_ENROLLMENT_MODEL``)."""
+    return _source_model(ENROLLMENT_MODEL)
+
+
+def get_consent_model():
+    """The data-sharing consent model in use (``ENTERPRISE_EXPORT_CONSENT_MODEL``)."""
+    return _source_model(CONSENT_MODEL)
+
+
+def source_models_swapped():
+    """True when the source models are another app's (edx-enterprise's in an LMS)."""
+    return get_customer_model()._meta.app_label != 'enterprise_export'
 
 
 class EnterpriseCustomer(models.Model):
@@ -31,6 +79,7 @@ class EnterpriseCustomer(models.Model):
 
     class Meta:
         ordering = ['name']
+        swappable = CUSTOMER_MODEL
 
     def __str__(self):
         return f'{self.name} ({self.slug})'
@@ -58,7 +107,7 @@ class EnterpriseCustomerUser(models.Model):
     """
 
     enterprise_customer = models.ForeignKey(
-        EnterpriseCustomer, on_delete=models.CASCADE, related_name='enterprise_customer_users',
+        settings.ENTERPRISE_EXPORT_CUSTOMER_MODEL, on_delete=models.CASCADE, related_name='enterprise_customer_users',
     )
     user_id = models.PositiveIntegerField(help_text="The LMS user's id.")
     active = models.BooleanField(default=True)
@@ -70,6 +119,7 @@ class EnterpriseCustomerUser(models.Model):
     class Meta:
         unique_together = [('enterprise_customer', 'user_id')]
         base_manager_name = 'all_objects'
+        swappable = CUSTOMER_USER_MODEL
 
     def __str__(self):
         return f'learner {self.pk} of {self.enterprise_customer_id}'
@@ -94,7 +144,7 @@ class EnterpriseCourseEnrollment(models.Model):
     """A learner's enrollment in one course run, made through the customer."""
 
     enterprise_customer_user = models.ForeignKey(
-        EnterpriseCustomerUser, on_delete=models.CASCADE, related_name='enterprise_enrollments',
+        settings.ENTERPRISE_EXPORT_CUSTOMER_USER_MODEL, on_delete=models.CASCADE, related_name='enterprise_enrollments',
     )
     course_id = models.CharField(max_length=255, help_text='The course run key.')
     created = models.DateTimeField(auto_now_add=True)
@@ -103,9 +153,33 @@ class EnterpriseCourseEnrollment(models.Model):
         unique_together = [('enterprise_customer_user', 'course_id')]
         # The exporter reads enrollments in keyset pages ordered by (course_id, id).
         indexes = [models.Index(fields=['course_id', 'id'], name='ee_enrollment_keyset')]
+        swappable = ENROLLMENT_MODEL
 
     def __str__(self):
         return f'enrollment {self.pk} in {self.course_id}'
+
+
+def consent_course_ids(course_id):
+    """Where a learner's consent for a run may be recorded, in the order asked: the run, then its course key."""
+    candidates = [course_id]
+    course_key = get_course_key(course_id)
+    if course_key and course_key != course_id:
+        candidates.append(course_key)
+    return candidates
+
+
+def has_granted_consent(*, username, course_id, enterprise_customer):
+    """
+    SPEC section 1's consent rule on the consent model in use, asked of the database alone.
+
+    The run's row, else the course key's row; granted only when that row says True. Not
+    edx-enterprise's ``proxied_get``, which asks the course catalog for the course key.
+    """
+    candidates = consent_course_ids(course_id)
+    granted = dict(get_consent_model()._default_manager.filter(
+        enterprise_customer=enterprise_customer, username=username, course_id__in=candidates,
+    ).values_list('course_id', 'granted'))
+    return next((bool(granted[candidate]) for candidate in candidates if candidate in granted), False)
 
 
 class DataSharingConsentManager(models.Manager):
@@ -117,10 +191,7 @@ class DataSharingConsentManager(models.Manager):
 
         A learner with no consent row therefore counts as not having consented.
         """
-        candidates = [course_id]
-        course_key = get_course_key(course_id)
-        if course_key and course_key != course_id:
-            candidates.append(course_key)
+        candidates = consent_course_ids(course_id)
         rows = {
             consent.course_id: consent
             for consent in self.filter(
@@ -145,7 +216,7 @@ class DataSharingConsent(models.Model):
     """
 
     enterprise_customer = models.ForeignKey(
-        EnterpriseCustomer, on_delete=models.CASCADE, related_name='data_sharing_consents',
+        settings.ENTERPRISE_EXPORT_CUSTOMER_MODEL, on_delete=models.CASCADE, related_name='data_sharing_consents',
     )
     username = models.CharField(max_length=150)
     course_id = models.CharField(max_length=255, help_text='A course run key or a course key.')
@@ -155,6 +226,7 @@ class DataSharingConsent(models.Model):
 
     class Meta:
         unique_together = [('enterprise_customer', 'username', 'course_id')]
+        swappable = CONSENT_MODEL
 
     def __str__(self):
         state = {True: 'granted', False: 'refused', None: 'not given'}[self.granted]
@@ -170,7 +242,12 @@ class EnterpriseCustomerPluginConfiguration(models.Model):
 
     channel_code = None
 
-    enterprise_customer = models.ForeignKey(EnterpriseCustomer, on_delete=models.CASCADE)
+    # The reverse names carry this app's label: edx-enterprise's own configurations of the same
+    # class names point at the same customer model in an LMS.
+    enterprise_customer = models.ForeignKey(
+        settings.ENTERPRISE_EXPORT_CUSTOMER_MODEL, on_delete=models.CASCADE,
+        related_name='enterprise_export_%(class)ss', related_query_name='enterprise_export_%(class)s',
+    )
     active = models.BooleanField(default=True)
     transmission_chunk_size = models.PositiveIntegerField(
         default=500, validators=[validators.validate_transmission_chunk_size],
@@ -322,7 +399,8 @@ class CornerstoneLearnerIdentity(models.Model):
     """
 
     enterprise_customer_user = models.ForeignKey(
-        EnterpriseCustomerUser, on_delete=models.CASCADE, related_name='cornerstone_identities',
+        settings.ENTERPRISE_EXPORT_CUSTOMER_USER_MODEL, on_delete=models.CASCADE,
+        related_name='enterprise_export_cornerstone_identities',
     )
     course_id = models.CharField(max_length=255, validators=[validators.validate_course_key],
                                  help_text='The course key.')

@@ -13,7 +13,7 @@ from django.utils import timezone
 from enterprise_export.channels import CHANNELS, get_channel
 from enterprise_export.conf import get_setting
 from enterprise_export.locks import configuration_lock
-from enterprise_export.models import EnterpriseCustomerUser
+from enterprise_export.models import get_customer_user_model
 from enterprise_export.outcomes import TransmissionSummary
 
 LOGGER = logging.getLogger(__name__)
@@ -80,8 +80,8 @@ def transmit_single_learner_data(self, username, course_run_id, configurations=N
 
 def _learner_configurations(learner_user, wanted):
     """``(channel, configuration)`` of every active configuration of the user's active customers."""
-    learners = EnterpriseCustomerUser.objects.filter(
-        user_id=learner_user.pk, active=True, enterprise_customer__active=True,
+    learners = get_customer_user_model()._default_manager.filter(
+        user_id=learner_user.pk, active=True, linked=True, enterprise_customer__active=True,
     ).select_related('enterprise_customer')
     for learner in learners:
         for channel in CHANNELS.values():

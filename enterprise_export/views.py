@@ -11,7 +11,7 @@ from enterprise_export.conf import get_setting
 from enterprise_export.models import (
     CornerstoneEnterpriseCustomerConfiguration,
     CornerstoneLearnerIdentity,
-    EnterpriseCustomerUser,
+    get_customer_user_model,
 )
 from enterprise_export.validators import clean_values, course_key_from_launch
 
@@ -55,8 +55,8 @@ def cornerstone_launch(request, course_key):
         return HttpResponseBadRequest(f'Invalid Cornerstone launch: {_describe(error)}', content_type='text/plain')
     customers_with_cornerstone = CornerstoneEnterpriseCustomerConfiguration.objects.filter(
         active=True).values('enterprise_customer')
-    learners = EnterpriseCustomerUser.objects.filter(
-        user_id=request.user.pk, enterprise_customer__in=customers_with_cornerstone,
+    learners = get_customer_user_model()._default_manager.filter(
+        user_id=request.user.pk, linked=True, enterprise_customer__in=customers_with_cornerstone,
     )
     course_id = identity.pop('course_id')
     for learner in learners:

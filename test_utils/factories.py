@@ -1,9 +1,20 @@
-"""factory-boy factories of the models, with realistic defaults."""
+"""
+factory-boy factories of the models, with realistic defaults.
+
+The source-model factories build whichever models are in use (SPEC section 12): the app's own,
+or edx-enterprise's in its CI stage.
+"""
 
 import factory
 from django.contrib.auth import get_user_model
 
 from enterprise_export import models
+from enterprise_export.models import (
+    get_consent_model,
+    get_customer_model,
+    get_customer_user_model,
+    get_enrollment_model,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -17,7 +28,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 class EnterpriseCustomerFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = models.EnterpriseCustomer
+        model = get_customer_model()
 
     name = factory.Sequence(lambda n: f'Customer {n}')
     slug = factory.Sequence(lambda n: f'customer-{n}')
@@ -25,7 +36,7 @@ class EnterpriseCustomerFactory(factory.django.DjangoModelFactory):
 
 class EnterpriseCustomerUserFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = models.EnterpriseCustomerUser
+        model = get_customer_user_model()
 
     enterprise_customer = factory.SubFactory(EnterpriseCustomerFactory)
     user_id = factory.LazyFunction(lambda: UserFactory().pk)
@@ -33,7 +44,7 @@ class EnterpriseCustomerUserFactory(factory.django.DjangoModelFactory):
 
 class EnterpriseCourseEnrollmentFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = models.EnterpriseCourseEnrollment
+        model = get_enrollment_model()
 
     enterprise_customer_user = factory.SubFactory(EnterpriseCustomerUserFactory)
     course_id = 'course-v1:edX+DemoX+Demo_2026'
@@ -41,7 +52,7 @@ class EnterpriseCourseEnrollmentFactory(factory.django.DjangoModelFactory):
 
 class DataSharingConsentFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = models.DataSharingConsent
+        model = get_consent_model()
 
     enterprise_customer = factory.SubFactory(EnterpriseCustomerFactory)
     username = factory.Sequence(lambda n: f'learner{n}')
@@ -64,7 +75,7 @@ class LearnerDataTransmissionAuditFactory(factory.django.DjangoModelFactory):
 def consenting_enrollment(enterprise_customer, course_id='course-v1:edX+DemoX+Demo_2026', user=None, **learner):
     """An enrollment of a (new) learner of ``enterprise_customer`` who granted consent for the run."""
     user = user or UserFactory()
-    learner_row, _ = models.EnterpriseCustomerUser.all_objects.get_or_create(
+    learner_row, _ = get_customer_user_model().all_objects.get_or_create(
         enterprise_customer=enterprise_customer, user_id=user.pk, defaults=learner,
     )
     enrollment = EnterpriseCourseEnrollmentFactory(enterprise_customer_user=learner_row, course_id=course_id)
@@ -139,18 +150,18 @@ def _bulk_learners(enterprise_customer, batch):
     usernames = [name for name, _ in batch]
     user_model.objects.bulk_create([user_model(username=name, email=f'{name}@example.com') for name in usernames])
     user_ids = dict(user_model.objects.filter(username__in=usernames).values_list('username', 'pk'))
-    models.EnterpriseCustomerUser.objects.bulk_create(
-        [models.EnterpriseCustomerUser(enterprise_customer=enterprise_customer, user_id=user_ids[name])
-         for name in usernames])
-    learner_ids = dict(models.EnterpriseCustomerUser.objects.filter(
+    learner_model, enrollment_model = get_customer_user_model(), get_enrollment_model()
+    consent_model = get_consent_model()
+    learner_model.objects.bulk_create(
+        [learner_model(enterprise_customer=enterprise_customer, user_id=user_ids[name]) for name in usernames])
+    learner_ids = dict(learner_model.objects.filter(
         enterprise_customer=enterprise_customer, user_id__in=user_ids.values()).values_list('user_id', 'pk'))
-    models.EnterpriseCourseEnrollment.objects.bulk_create(
-        [models.EnterpriseCourseEnrollment(enterprise_customer_user_id=learner_ids[user_ids[name]], course_id=run)
+    enrollment_model.objects.bulk_create(
+        [enrollment_model(enterprise_customer_user_id=learner_ids[user_ids[name]], course_id=run)
          for name, run in batch])
-    models.DataSharingConsent.objects.bulk_create(
-        [models.DataSharingConsent(enterprise_customer=enterprise_customer, username=name, course_id=run,
-                                   granted=True) for name, run in batch])
-
+    consent_model.objects.bulk_create(
+        [consent_model(enterprise_customer=enterprise_customer, username=name, course_id=run, granted=True)
+         for name, run in batch])
 
 
 class SapAuditFactory(LearnerDataTransmissionAuditFactory):

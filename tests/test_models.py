@@ -1,8 +1,10 @@
 """The data model: customers' audit flags, linked learners, and consent lookup."""
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 
-from enterprise_export.models import DataSharingConsent, EnterpriseCustomerUser
+from enterprise_export import models
+from enterprise_export.models import DataSharingConsent, EnterpriseCustomerUser, get_customer_model
 from test_utils.factories import (
     DataSharingConsentFactory,
     EnterpriseCustomerFactory,
@@ -61,3 +63,20 @@ def test_proxied_get_without_a_row_is_an_unsaved_refusal():
     DataSharingConsentFactory(enterprise_customer=other, username='ada', course_id=RUN, granted=True)
     consent = DataSharingConsent.objects.proxied_get(username='ada', course_id=RUN, enterprise_customer=customer)
     assert consent.pk is None and consent.granted is False
+
+
+def test_the_source_model_accessors_name_the_apps_own_models_here():
+    assert models.get_customer_model() is models.EnterpriseCustomer
+    assert models.get_customer_user_model() is models.EnterpriseCustomerUser
+    assert models.get_enrollment_model() is models.EnterpriseCourseEnrollment
+    assert models.get_consent_model() is models.DataSharingConsent
+    assert not models.source_models_swapped()
+
+
+def test_a_source_model_setting_naming_no_installed_model_is_a_clear_error(settings):
+    settings.ENTERPRISE_EXPORT_CUSTOMER_MODEL = 'enterprise.EnterpriseCustomer'
+    with pytest.raises(ImproperlyConfigured, match='has not been installed'):
+        get_customer_model()
+    settings.ENTERPRISE_EXPORT_CUSTOMER_MODEL = 'no-dot'
+    with pytest.raises(ImproperlyConfigured, match="form 'app_label.model_name'"):
+        get_customer_model()

@@ -44,3 +44,20 @@ def test_the_lms_plugin_wiring():
     assert config.default_auto_field == 'django.db.models.BigAutoField'
     assert config.plugin_app['url_config']['lms.djangoapp']['relative_path'] == 'urls'
     assert config.plugin_app['settings_config']['lms.djangoapp']['common']['relative_path'] == 'settings.common'
+
+
+def test_source_models_default_to_the_apps_own_standalone():
+    host = SimpleNamespace(INSTALLED_APPS=['django.contrib.auth', 'enterprise_export'])
+    plugin_settings(host)
+    assert host.ENTERPRISE_EXPORT_CUSTOMER_MODEL == 'enterprise_export.EnterpriseCustomer'
+    assert host.ENTERPRISE_EXPORT_CONSENT_MODEL == 'enterprise_export.DataSharingConsent'
+
+
+def test_source_models_are_edx_enterprises_in_an_lms_that_runs_it():
+    host = SimpleNamespace(INSTALLED_APPS=['enterprise', 'consent', 'enterprise_export'],
+                           ENTERPRISE_EXPORT_CONSENT_MODEL='custom.Consent')
+    plugin_settings(host)
+    assert host.ENTERPRISE_EXPORT_CUSTOMER_MODEL == 'enterprise.EnterpriseCustomer'
+    assert host.ENTERPRISE_EXPORT_CUSTOMER_USER_MODEL == 'enterprise.EnterpriseCustomerUser'
+    assert host.ENTERPRISE_EXPORT_ENROLLMENT_MODEL == 'enterprise.EnterpriseCourseEnrollment'
+    assert host.ENTERPRISE_EXPORT_CONSENT_MODEL == 'custom.Consent'  # the host's own choice is kept

@@ -2,7 +2,7 @@
 
 import logging
 
-from enterprise_export.exporters.learner_data import LearnerExporter
+from enterprise_export.exporters.learner_data import LearnerExporter, learner_email
 from enterprise_export.models import DegreedLearnerDataTransmissionAudit
 from enterprise_export.utils import get_course_key
 
@@ -14,7 +14,7 @@ class DegreedLearnerExporter(LearnerExporter):
 
     def get_learner_data_records(self, enrollment, completed_date=None, grade=None, is_passing=False,
                                  grade_percent=None):
-        email = enrollment.enterprise_customer_user.user_email
+        email = learner_email(enrollment)
         if not email:
             LOGGER.info('The learner of enrollment %s has no address on file: nothing to send to Degreed',
                         enrollment.id,

@@ -21,12 +21,14 @@ from enterprise_export.clients.lms import (
 )
 from enterprise_export.conf import get_setting
 from enterprise_export.exporters.base import Exporter
-from enterprise_export.exporters.pipeline import LMS_FAILURES, ChunkPipeline, lms_failure_reason
-from enterprise_export.models import (
-    DataSharingConsent,
-    EnterpriseCourseEnrollment,
-    LearnerDataTransmissionAudit,
+from enterprise_export.exporters.pipeline import (
+    LMS_FAILURES,
+    ChunkPipeline,
+    learner_email,
+    learner_username,
+    lms_failure_reason,
 )
+from enterprise_export.models import LearnerDataTransmissionAudit, get_enrollment_model, has_granted_consent
 from enterprise_export.utils import (
     is_already_transmitted,
     normalize_grade,
@@ -36,7 +38,7 @@ from enterprise_export.utils import (
 
 LOGGER = logging.getLogger(__name__)
 
-__all__ = ['LMS_FAILURES', 'Completion', 'LearnerExporter', 'lms_failure_reason']
+__all__ = ['LMS_FAILURES', 'Completion', 'LearnerExporter', 'learner_email', 'learner_username', 'lms_failure_reason']
 
 
 @dataclass(frozen=True)
@@ -137,11 +139,10 @@ class LearnerExporter(ChunkPipeline, Exporter):
         audit enrollment, the customer reports audit data. Asks the LMS for the mode only when
         consent was granted.
         """
-        username = enrollment.enterprise_customer_user.username
-        consent = DataSharingConsent.objects.proxied_get(
+        username = learner_username(enrollment)
+        if username is None or not has_granted_consent(
             username=username, course_id=enrollment.course_id, enterprise_customer=self.enterprise_customer,
-        )
-        if not consent.granted:
+        ):
             return False
         lms_enrollment = self.enrollment_api.get_course_enrollment(username, enrollment.course_id)
         return not self.is_audit_reporting_disabled((lms_enrollment or {}).get('mode'))
@@ -203,7 +204,7 @@ class LearnerExporter(ChunkPipeline, Exporter):
 
     def get_enrollments(self, learner=None, course_run_id=None):
         """The customer's enrollments of active, linked learners; narrowed to one when both are given."""
-        enrollments = EnterpriseCourseEnrollment.objects.filter(
+        enrollments = get_enrollment_model()._default_manager.filter(
             enterprise_customer_user__enterprise_customer=self.enterprise_customer,
             enterprise_customer_user__active=True,
             enterprise_customer_user__linked=True,

@@ -21,7 +21,7 @@ from django.contrib.auth import get_user_model
 
 from enterprise_export.clients.exceptions import HttpError
 from enterprise_export.conf import get_setting
-from enterprise_export.models import DataSharingConsent
+from enterprise_export.models import get_consent_model
 from enterprise_export.outcomes import LmsCredentialsRefusedError, LmsFailures, refused_token_status
 from enterprise_export.utils import get_course_key, latest_transmitted_grades, normalize_grade
 
@@ -30,6 +30,30 @@ LOGGER = logging.getLogger(__name__)
 # What can go wrong when asking the LMS about one enrollment, other than the 404s the tables
 # handle: 4xx/5xx answers, unreadable bodies, timeouts and connection errors, missing fields.
 LMS_FAILURES = (HttpError, requests.RequestException, ValueError, KeyError, TypeError)
+
+# Where a chunk's enrollment keeps its learner's Django user, loaded once for the whole chunk:
+# edx-enterprise's ``EnterpriseCustomerUser.user`` is a plain property that queries on every access.
+_LEARNER_USER = '_enterprise_export_user'
+_NOT_LOADED = object()
+
+
+def learner_user(enrollment):
+    """The Django user of an enrollment's learner (None when it is gone): the chunk's, else asked now."""
+    user = getattr(enrollment, _LEARNER_USER, _NOT_LOADED)
+    if user is _NOT_LOADED:
+        user = get_user_model().objects.filter(pk=enrollment.enterprise_customer_user.user_id).first()
+        setattr(enrollment, _LEARNER_USER, user)
+    return user
+
+
+def learner_username(enrollment):
+    user = learner_user(enrollment)
+    return user.username if user is not None else None
+
+
+def learner_email(enrollment):
+    user = learner_user(enrollment)
+    return (user.email or None) if user is not None else None
 
 
 @dataclass
@@ -142,7 +166,7 @@ class ChunkPipeline:
                 self._log_missing_details(enrollment, run_details)
                 continue
             runs.append((enrollment, LearnerRun(
-                enrollment.id, enrollment.course_id, enrollment.enterprise_customer_user.username, run_details,
+                enrollment.id, enrollment.course_id, learner_username(enrollment), run_details,
             )))
         return runs
 
@@ -171,22 +195,21 @@ class ChunkPipeline:
 
     @staticmethod
     def _load_users(chunk):
-        """Give each learner of the chunk its Django user, in one query."""
-        learners = [enrollment.enterprise_customer_user for enrollment in chunk]
-        users = get_user_model().objects.in_bulk({learner.user_id for learner in learners})
-        for learner in learners:
-            learner.__dict__['user'] = users.get(learner.user_id)
+        """Give each enrollment of the chunk its learner's Django user (``learner_user``), in one query."""
+        users = get_user_model().objects.in_bulk({enrollment.enterprise_customer_user.user_id for enrollment in chunk})
+        for enrollment in chunk:
+            setattr(enrollment, _LEARNER_USER, users.get(enrollment.enterprise_customer_user.user_id))
 
     def _consented_ids(self, chunk):
         """
         The ids of the chunk's enrollments whose learner granted consent, in one query.
 
-        Same rule as ``DataSharingConsent.objects.proxied_get``: the run's row, else the course
-        key's row, else no consent.
+        Same rule as ``enterprise_export.models.has_granted_consent``: the run's row, else the
+        course key's row, else no consent.
         """
         wanted = {}
         for enrollment in chunk:
-            username = enrollment.enterprise_customer_user.username
+            username = learner_username(enrollment)
             if username is None:
                 LOGGER.warning('Skipped enrollment %s: its learner has no LMS user', enrollment.id,
                                extra={'enrollment_id': enrollment.id})
@@ -195,7 +218,7 @@ class ChunkPipeline:
         course_ids = {run for _, run, _ in wanted.values()} | {key for _, _, key in wanted.values() if key}
         granted = {
             (username, course_id): is_granted
-            for username, course_id, is_granted in DataSharingConsent.objects.filter(
+            for username, course_id, is_granted in get_consent_model()._default_manager.filter(
                 enterprise_customer=self.enterprise_customer,
                 username__in={username for username, _, _ in wanted.values()},
                 course_id__in=course_ids,

@@ -3,7 +3,7 @@
 import logging
 
 from enterprise_export.clients.lms import ThirdPartyAuthApiClient
-from enterprise_export.exporters.learner_data import LMS_FAILURES, LearnerExporter, lms_failure_reason
+from enterprise_export.exporters.learner_data import LMS_FAILURES, LearnerExporter, learner_username, lms_failure_reason
 from enterprise_export.models import SapSuccessFactorsLearnerDataTransmissionAudit
 from enterprise_export.utils import get_course_key
 
@@ -45,7 +45,7 @@ class SapSuccessFactorsLearnerExporter(LearnerExporter):
             if enrollment.id in self._remote_ids:
                 sapsf_user_id = self._remote_ids[enrollment.id]
             else:
-                sapsf_user_id = self.get_remote_id(enrollment.enterprise_customer_user.username)
+                sapsf_user_id = self.get_remote_id(learner_username(enrollment))
         except LMS_FAILURES as error:
             LOGGER.error('Skipped enrollment %s this run: the SAP user id lookup failed: %s', enrollment.id,
                          lms_failure_reason(error), extra={'enrollment_id': enrollment.id, 'channel': 'SAP'})

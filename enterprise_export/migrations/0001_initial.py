@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import django.db.models.manager
 import uuid
+from django.conf import settings
 from django.db import migrations, models
 
 
@@ -10,7 +11,11 @@ class Migration(migrations.Migration):
 
     initial = True
 
+    # The four source models are swappable (SPEC section 12): when a setting names another app's
+    # model, that model is used and this app's copy is not created.
     dependencies = [
+        migrations.swappable_dependency(settings.ENTERPRISE_EXPORT_CUSTOMER_MODEL),
+        migrations.swappable_dependency(settings.ENTERPRISE_EXPORT_CUSTOMER_USER_MODEL),
     ]
 
     operations = [
@@ -26,6 +31,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['name'],
+                'swappable': 'ENTERPRISE_EXPORT_CUSTOMER_MODEL',
             },
         ),
         migrations.CreateModel(
@@ -54,11 +60,12 @@ class Migration(migrations.Migration):
                 ('user_id', models.PositiveIntegerField(help_text="The LMS user's id.")),
                 ('active', models.BooleanField(default=True)),
                 ('linked', models.BooleanField(default=True)),
-                ('enterprise_customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enterprise_customer_users', to='enterprise_export.enterprisecustomer')),
+                ('enterprise_customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enterprise_customer_users', to=settings.ENTERPRISE_EXPORT_CUSTOMER_MODEL)),
             ],
             options={
                 'base_manager_name': 'all_objects',
                 'unique_together': {('enterprise_customer', 'user_id')},
+                'swappable': 'ENTERPRISE_EXPORT_CUSTOMER_USER_MODEL',
             },
             managers=[
                 ('objects', django.db.models.manager.Manager()),
@@ -72,10 +79,11 @@ class Migration(migrations.Migration):
                 ('username', models.CharField(max_length=150)),
                 ('course_id', models.CharField(help_text='A course run key or a course key.', max_length=255)),
                 ('granted', models.BooleanField(null=True)),
-                ('enterprise_customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='data_sharing_consents', to='enterprise_export.enterprisecustomer')),
+                ('enterprise_customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='data_sharing_consents', to=settings.ENTERPRISE_EXPORT_CUSTOMER_MODEL)),
             ],
             options={
                 'unique_together': {('enterprise_customer', 'username', 'course_id')},
+                'swappable': 'ENTERPRISE_EXPORT_CONSENT_MODEL',
             },
         ),
         migrations.CreateModel(
@@ -84,11 +92,12 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('course_id', models.CharField(help_text='The course run key.', max_length=255)),
                 ('created', models.DateTimeField(auto_now_add=True)),
-                ('enterprise_customer_user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enterprise_enrollments', to='enterprise_export.enterprisecustomeruser')),
+                ('enterprise_customer_user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enterprise_enrollments', to=settings.ENTERPRISE_EXPORT_CUSTOMER_USER_MODEL)),
             ],
             options={
                 'indexes': [models.Index(fields=['course_id', 'id'], name='ee_enrollment_keyset')],
                 'unique_together': {('enterprise_customer_user', 'course_id')},
+                'swappable': 'ENTERPRISE_EXPORT_ENROLLMENT_MODEL',
             },
         ),
     ]

@@ -33,11 +33,37 @@ DEFAULTS = {
     'ENTERPRISE_EXPORT_LOCK_MAX_RETRIES': 24,
     # Keys of the channel secrets' encryption, newest first; None: one key derived from SECRET_KEY.
     'ENTERPRISE_EXPORT_SECRET_KEYS': None,
+    # The four source models (SPEC section 12), swappable like AUTH_USER_MODEL: fixed before
+    # the first migrate. These are the standalone defaults; see SOURCE_MODELS_IN_AN_LMS.
+    'ENTERPRISE_EXPORT_CUSTOMER_MODEL': 'enterprise_export.EnterpriseCustomer',
+    'ENTERPRISE_EXPORT_CUSTOMER_USER_MODEL': 'enterprise_export.EnterpriseCustomerUser',
+    'ENTERPRISE_EXPORT_ENROLLMENT_MODEL': 'enterprise_export.EnterpriseCourseEnrollment',
+    'ENTERPRISE_EXPORT_CONSENT_MODEL': 'enterprise_export.DataSharingConsent',
+}
+
+# Where the source models live in an LMS that runs edx-enterprise (its apps ``enterprise`` and ``consent``).
+SOURCE_MODELS_IN_AN_LMS = {
+    'ENTERPRISE_EXPORT_CUSTOMER_MODEL': 'enterprise.EnterpriseCustomer',
+    'ENTERPRISE_EXPORT_CUSTOMER_USER_MODEL': 'enterprise.EnterpriseCustomerUser',
+    'ENTERPRISE_EXPORT_ENROLLMENT_MODEL': 'enterprise.EnterpriseCourseEnrollment',
+    'ENTERPRISE_EXPORT_CONSENT_MODEL': 'consent.DataSharingConsent',
 }
 
 
 def plugin_settings(settings):
-    """Give the host's settings object every default it does not define itself."""
-    for name, default in DEFAULTS.items():
+    """
+    Give the host's settings object every default it does not define itself.
+
+    The source models default to edx-enterprise's when its ``enterprise`` app is installed.
+    """
+    defaults = {**DEFAULTS, **source_model_defaults(settings)}
+    for name, default in defaults.items():
         if not hasattr(settings, name):
             setattr(settings, name, default)
+
+
+def source_model_defaults(settings):
+    """The four source-model settings a host gets when it sets none: edx-enterprise's if installed."""
+    if 'enterprise' in getattr(settings, 'INSTALLED_APPS', ()):
+        return dict(SOURCE_MODELS_IN_AN_LMS)
+    return {name: DEFAULTS[name] for name in SOURCE_MODELS_IN_AN_LMS}

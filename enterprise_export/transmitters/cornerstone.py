@@ -1,7 +1,11 @@
 """The Cornerstone transmitter: completed courses, posted to the callback of the learner's last launch."""
 
 from enterprise_export.clients.exceptions import ChannelError
-from enterprise_export.models import CornerstoneLearnerDataTransmissionAudit, CornerstoneLearnerIdentity
+from enterprise_export.models import (
+    CornerstoneLearnerDataTransmissionAudit,
+    CornerstoneLearnerIdentity,
+    get_enrollment_model,
+)
 from enterprise_export.transmitters.learner_data import LearnerTransmitter
 from enterprise_export.utils import from_epoch_milliseconds
 
@@ -13,7 +17,9 @@ class CornerstoneLearnerTransmitter(LearnerTransmitter):
 
     def send_record(self, record):
         identity = CornerstoneLearnerIdentity.objects.filter(
-            enterprise_customer_user__enterprise_enrollments__id=record.enterprise_course_enrollment_id,
+            enterprise_customer_user_id__in=get_enrollment_model()._base_manager.filter(
+                id=record.enterprise_course_enrollment_id,
+            ).values('enterprise_customer_user_id'),
             course_id=record.course_id,
         ).first()
         if identity is None:

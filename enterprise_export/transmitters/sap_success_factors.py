@@ -2,7 +2,11 @@
 
 import logging
 
-from enterprise_export.models import EnterpriseCustomerUser, SapSuccessFactorsLearnerDataTransmissionAudit
+from enterprise_export.models import (
+    SapSuccessFactorsLearnerDataTransmissionAudit,
+    get_customer_user_model,
+    get_enrollment_model,
+)
 from enterprise_export.transmitters.learner_data import LearnerTransmitter
 
 LOGGER = logging.getLogger(__name__)
@@ -29,9 +33,10 @@ class SapSuccessFactorsLearnerTransmitter(LearnerTransmitter):
     def handle_failure(self, record, error):
         """SAP closed the learner's account (the employee left): stop reporting them."""
         if INACTIVE_ACCOUNT in error.message.lower():
-            EnterpriseCustomerUser.all_objects.filter(
-                enterprise_enrollments__id=record.enterprise_course_enrollment_id,
-            ).update(active=False)
+            learner_ids = get_enrollment_model()._base_manager.filter(
+                id=record.enterprise_course_enrollment_id,
+            ).values('enterprise_customer_user_id')
+            get_customer_user_model()._base_manager.filter(id__in=learner_ids).update(active=False)
             LOGGER.info('SAP says the learner of enrollment %s is inactive: marked inactive',
                         record.enterprise_course_enrollment_id,
                         extra={'enrollment_id': record.enterprise_course_enrollment_id, 'channel': 'SAP'})

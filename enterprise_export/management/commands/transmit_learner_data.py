@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from enterprise_export import tasks
 from enterprise_export.channels import CHANNELS, UnknownChannelError, get_channel
-from enterprise_export.models import EnterpriseCustomer
+from enterprise_export.models import get_customer_model
 from enterprise_export.outcomes import TransmissionSummary
 from enterprise_export.tasks import LOCKED
 
@@ -81,7 +81,7 @@ class Command(BaseCommand):
         if customer_uuid is None:
             return None
         try:
-            customer = EnterpriseCustomer.objects.filter(uuid=uuid.UUID(str(customer_uuid))).first()
+            customer = get_customer_model()._default_manager.filter(uuid=uuid.UUID(str(customer_uuid))).first()
         except ValueError:
             raise CommandError(f'{customer_uuid!r} is not a customer UUID.') from None
         if customer is None:
