@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv servers-venv test test-mysql test-load quality migrations-check demo bench clean help
+.PHONY: venv servers-venv test test-mysql test-load quality migrations-check demo bench clean help venv-edx-enterprise test-edx-enterprise
 
 help:
 	@echo "make test    build .venv if needed, then lint, check migrations and run the whole test suite"
@@ -13,6 +13,8 @@ help:
 	@echo "make venv    build .venv with the package and its test requirements"
 	@echo "make test-mysql   the whole suite again on MySQL/MariaDB (test_settings_mysql; server on 127.0.0.1)"
 	@echo "make test-load    the bounded load test: 20,000 enrollments through a real celery worker, on MariaDB"
+	@echo "make test-edx-enterprise  build .venv-edx-enterprise (the real edx-enterprise 8.x), then run the"
+	@echo "             exporter, channels and import on edx-enterprise's models (minutes)"
 
 venv: $(STAMP)
 
@@ -36,7 +38,7 @@ quality: venv
 	$(BIN)/ruff check .
 
 migrations-check: venv
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python manage.py makemigrations --check --dry-run enterprise_export
 
 # pytest exits 5 when it collects no test: make stops on any non-zero status, so that fails too.
 test: quality migrations-check
@@ -52,6 +54,31 @@ test-mysql: servers-venv
 test-load: servers-venv
 	$(MYSQL) $(BIN)/python -m pytest -s -m load
 
+# A second virtualenv with the real edx-enterprise: the suite of tests/edx_enterprise/ (and the
+# exporter's and channels' own tests) on its customers, learners, enrollments and consent.
+EE_VENV := .venv-edx-enterprise
+EE_BIN := $(EE_VENV)/bin
+EE_STAMP := $(EE_VENV)/.installed-stamp
+# The suite of that stage: the tests written for edx-enterprise's tables, and the modules of the
+# exporter, channels, transmitters, command, tasks and the end-to-end transmission to the demo
+# stand-in, whose expected records hold on either set of models.
+EDX_ENTERPRISE_TESTS := tests/edx_enterprise tests/test_exporters_learner_data.py tests/test_exporters_channels.py \
+	tests/test_exporters_speed.py tests/test_transmitters.py tests/test_command.py tests/test_tasks.py \
+	tests/test_views.py tests/test_end_to_end.py
+
+venv-edx-enterprise: $(EE_STAMP)
+
+$(EE_STAMP): requirements/edx-enterprise.txt requirements/test.txt setup.py
+	@test -x $(EE_BIN)/python || $(PYTHON) -m venv $(EE_VENV) || \
+		{ echo "Could not create $(EE_VENV): on Debian, apt-get install python3-venv"; exit 1; }
+	$(EE_BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/edx-enterprise.txt
+	$(EE_BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $(EE_STAMP)
+
+test-edx-enterprise: venv-edx-enterprise
+	DJANGO_SETTINGS_MODULE=test_settings_edx_enterprise $(EE_BIN)/python manage.py makemigrations --check --dry-run enterprise_export
+	$(EE_BIN)/python -m pytest --ds=test_settings_edx_enterprise $(EDX_ENTERPRISE_TESTS)
+
 DEMO := DJANGO_SETTINGS_MODULE=demo.settings $(BIN)/python manage.py
 
 demo: venv
@@ -65,4 +92,4 @@ bench: venv
 
 clean:
 	rm -f demo.sqlite3
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(EE_VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -257,6 +257,10 @@ class EnterpriseCustomerPluginConfiguration(models.Model):
         max_length=255, blank=True,
         help_text='The LMS user single-learner exports run as; blank: ENTERPRISE_CHANNEL_WORKER_USERNAME.',
     )
+    imported_from_id = models.PositiveIntegerField(
+        null=True, blank=True, unique=True, editable=False,
+        help_text="The id of edx-enterprise's configuration this one was imported from (import_integrated_channels).",
+    )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 

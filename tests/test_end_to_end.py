@@ -13,8 +13,8 @@ from demo.population import API_USERNAME, build_population, channel_urls, fill_l
 from enterprise_export.models import (
     CornerstoneLearnerDataTransmissionAudit,
     DegreedLearnerDataTransmissionAudit,
-    EnterpriseCourseEnrollment,
     SapSuccessFactorsLearnerDataTransmissionAudit,
+    get_enrollment_model,
 )
 from enterprise_export.utils import get_course_key
 
@@ -43,7 +43,7 @@ def of(population, channel):
 
 def enrollment_id(learner):
     user = get_user_model().objects.get(username=learner.username)
-    return EnterpriseCourseEnrollment.objects.get(enterprise_customer_user__user_id=user.pk,
+    return get_enrollment_model()._base_manager.get(enterprise_customer_user__user_id=user.pk,
                                                   course_id=learner.course_id).id
 
 

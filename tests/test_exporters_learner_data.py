@@ -8,7 +8,7 @@ import requests
 import time_machine
 
 from enterprise_export.exporters.learner_data import LearnerExporter
-from enterprise_export.models import EnterpriseCustomerUser, LearnerDataTransmissionAudit
+from enterprise_export.models import LearnerDataTransmissionAudit, get_customer_user_model
 from test_utils.factories import (
     DataSharingConsentFactory,
     EnterpriseCourseEnrollmentFactory,
@@ -180,7 +180,7 @@ class TestWhoIsExported:
 
     def enrolled_user(self, customer, lms, **learner_fields):
         user = UserFactory()
-        learner_row = EnterpriseCustomerUser.all_objects.create(
+        learner_row = get_customer_user_model().all_objects.create(
             enterprise_customer=customer, user_id=user.pk, **learner_fields)
         enrollment = EnterpriseCourseEnrollmentFactory(enterprise_customer_user=learner_row, course_id=RUN)
         lms.learner(user.username, RUN, passed=True)

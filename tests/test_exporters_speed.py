@@ -16,7 +16,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from enterprise_export.exporters.learner_data import LearnerExporter
-from enterprise_export.models import DataSharingConsent, EnterpriseCustomerUser, LearnerDataTransmissionAudit
+from enterprise_export.models import LearnerDataTransmissionAudit, get_consent_model, get_customer_user_model
 from enterprise_export.utils import get_course_key
 from test_utils.factories import (
     EnterpriseCourseEnrollmentFactory,
@@ -68,7 +68,7 @@ def build(population, lms):
     for index, learner in enumerate(population['learners']):
         course_id = RUNS[learner['run']]
         user = UserFactory()
-        customer_user = EnterpriseCustomerUser.all_objects.create(
+        customer_user = get_customer_user_model().all_objects.create(
             enterprise_customer=customer, user_id=user.pk, **learner['learner'])
         enrollment = EnterpriseCourseEnrollmentFactory(enterprise_customer_user=customer_user, course_id=course_id)
         add_consent(customer, user.username, course_id, learner['consent'])
@@ -92,8 +92,8 @@ def add_consent(customer, username, course_id, kind):
         'refused_run_key_granted': [(course_id, False), (course_key, True)],
     }[kind]
     for consent_course, granted in rows:
-        DataSharingConsent.objects.create(enterprise_customer=customer, username=username, course_id=consent_course,
-                                          granted=granted)
+        get_consent_model()._default_manager.create(
+            enterprise_customer=customer, username=username, course_id=consent_course, granted=granted)
 
 
 def field_tuples(records):

@@ -10,7 +10,7 @@ from openedx_events.learning.data import CourseData, CoursePassingStatusData, Us
 from openedx_events.learning.signals import COURSE_PASSING_STATUS_UPDATED
 
 from enterprise_export import tasks
-from enterprise_export.models import DegreedLearnerDataTransmissionAudit
+from enterprise_export.models import DegreedLearnerDataTransmissionAudit, get_customer_user_model
 from enterprise_export.signals import connect_openedx_events
 from test_utils.factories import (
     DegreedConfigurationFactory,
@@ -66,6 +66,8 @@ class TestSingleLearnerTask:
         inactive = DegreedConfigurationFactory(enterprise_customer=EnterpriseCustomerFactory(active=False))
         for configuration in (mine, other, inactive):
             consenting_enrollment(configuration.enterprise_customer, RUN, user=ada)
+        # edx-enterprise's save() leaves a learner active in one customer only: ada is active in all here.
+        get_customer_user_model()._base_manager.filter(user_id=ada.pk).update(active=True)
         lms.learner('ada', RUN, passed=True)
         summaries = tasks.transmit_single_learner_data('ada', RUN)
         assert sorted(summary['configuration_id'] for summary in summaries) == sorted([mine.pk, other.pk])

@@ -11,8 +11,8 @@ from enterprise_export.channels import get_channel
 from enterprise_export.models import (
     CornerstoneLearnerDataTransmissionAudit,
     DegreedLearnerDataTransmissionAudit,
-    EnterpriseCustomerUser,
     SapSuccessFactorsLearnerDataTransmissionAudit,
+    get_customer_user_model,
 )
 from test_utils.factories import (
     CornerstoneConfigurationFactory,
@@ -115,8 +115,9 @@ class TestSap:
         channels.fail('SAP', 400, '{"message": "The User Account Is Inactive"}',
                       when=lambda payload: payload['userID'] == 'SAP-1')
         transmit(configuration)
-        assert EnterpriseCustomerUser.objects.get(pk=gone.enterprise_customer_user_id).active is False
-        assert EnterpriseCustomerUser.objects.get(pk=stays.enterprise_customer_user_id).active is True
+        learners = get_customer_user_model()._base_manager
+        assert learners.get(pk=gone.enterprise_customer_user_id).active is False
+        assert learners.get(pk=stays.enterprise_customer_user_id).active is True
         assert [payload['userID'] for payload in channels.received['SAP']] == ['SAP-2']
 
     def test_in_progress_is_not_sent_nor_saved(self, lms, channels):
