@@ -111,11 +111,12 @@ class ChannelConfigurationAdmin(admin.ModelAdmin):
     """A channel's configurations, with the time of their last attempt and the reason of their last failure."""
 
     form = WriteOnlySecretsForm
-    list_display = ('id', 'enterprise_customer', 'active', 'transmission_chunk_size', 'last_attempt', 'last_error')
+    list_display = ('id', 'enterprise_customer', 'active', 'transmission_chunk_size', 'imported_from_id',
+                    'last_attempt', 'last_error')
     list_filter = ('active',)
-    search_fields = ('enterprise_customer__name', 'enterprise_customer__slug')
+    search_fields = ('enterprise_customer__name', 'enterprise_customer__slug', '=imported_from_id')
     raw_id_fields = ('enterprise_customer',)
-    readonly_fields = ('last_attempt', 'last_error')
+    readonly_fields = ('imported_from_id', 'last_attempt', 'last_error')
 
     def get_queryset(self, request):
         return audits.with_last_outcome(super().get_queryset(request), channel_of(self.model))

@@ -114,11 +114,15 @@ class ConfigurationImport:
     bad_rows: list = field(default_factory=list)  # one sentence per row reported and skipped
 
     def line(self):
-        """One line for the operator, without secrets or personal data."""
+        """
+        One line for the operator, without secrets or personal data, the same in a dry run (our
+        configuration's id is left out: a rolled-back id may differ; the admin lists configurations
+        with the id they were imported from).
+        """
         head = f'{self.channel} configuration {self.original_id} of customer {self.enterprise_customer}'
         if self.action == 'skipped':
             return f'{head}: skipped ({self.reason})'
-        return (f'{head}: {self.action} as configuration {self.configuration_id}, '
+        return (f'{head}: {self.action}, '
                 f'{self.audit_rows} audit rows imported, {self.identities} identities, '
                 f'{len(self.bad_rows)} bad rows skipped')
 
@@ -137,8 +141,7 @@ class ImportSummary:
                 f"{self.count('updated')} updated, {self.count('unchanged')} unchanged), "
                 f"{self.count('skipped')} skipped, {sum(item.audit_rows for item in imported)} audit rows, "
                 f"{sum(item.identities for item in imported)} identities, "
-                f"{sum(len(item.bad_rows) for item in imported)} bad rows skipped"
-                + (' (dry run: nothing written).' if self.dry_run else '.'))
+                f"{sum(len(item.bad_rows) for item in imported)} bad rows skipped.")
 
 
 def installed_original_channels(channel_code=None):

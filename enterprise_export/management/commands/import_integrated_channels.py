@@ -2,7 +2,8 @@
 ``manage.py import_integrated_channels``: take over from edx-enterprise's integrated channels.
 
 A thin wrapper of ``enterprise_export.takeover.import_integrated_channels`` (SPEC section 13):
-one line per configuration, the rows it skipped on stderr, and a total.
+one line per configuration, the rows it skipped on stderr, and a total (the same lines in a
+dry run, which says on stderr that it wrote nothing).
 """
 
 import uuid
@@ -41,6 +42,8 @@ class Command(BaseCommand):
             for bad_row in configuration.bad_rows:
                 self.stderr.write(f'  skipped {bad_row}')
         self.stdout.write(summary.total_line())
+        if summary.dry_run:
+            self.stderr.write('Dry run: nothing was written.')
 
     @staticmethod
     def _customer_uuid(value):
