@@ -21,7 +21,7 @@ from django.db import DatabaseError, transaction
 
 from enterprise_export.channels import CHANNELS
 from enterprise_export.models import CornerstoneLearnerIdentity, get_customer_model, get_enrollment_model
-from enterprise_export.utils import get_course_key, normalize_grade, to_epoch_milliseconds
+from enterprise_export.utils import batched, get_course_key, normalize_grade, to_epoch_milliseconds
 from enterprise_export.views import launch_errors
 
 LOGGER = logging.getLogger(__name__)
@@ -282,15 +282,19 @@ def import_audit_rows(channel_code, audits, audit_model, configuration, bad_rows
     existing = set(audit_model.objects.filter(plugin_configuration_id=configuration.pk).values_list(
         'enterprise_course_enrollment_id', 'course_id', 'subsection_id'))
     new_records = [record for target, record in newest.items() if target not in existing]
-    audit_model.objects.bulk_create(new_records)
+    audit_model.objects.bulk_create(new_records, batch_size=1000)
     return len(new_records)
 
 
 def _known_enrollments(audits):
     """Enrollment id -> learner id, for the enrollments the rows name that exist."""
-    enrollment_ids = {row.enterprise_course_enrollment_id for row in audits if row.enterprise_course_enrollment_id}
-    return dict(get_enrollment_model()._base_manager.filter(id__in=enrollment_ids).values_list(
-        'id', 'enterprise_customer_user_id'))
+    enrollment_ids = sorted({row.enterprise_course_enrollment_id for row in audits
+                             if row.enterprise_course_enrollment_id})
+    known = {}
+    for batch in batched(enrollment_ids, 1000):  # a bounded IN list on every database
+        known.update(get_enrollment_model()._base_manager.filter(id__in=batch).values_list(
+            'id', 'enterprise_customer_user_id'))
+    return known
 
 
 def _http_status(text):
