@@ -374,8 +374,9 @@ def import_cornerstone_identities(audits, bad_rows):
         learner_id = learners.get(row.enterprise_course_enrollment_id)
         if learner_id is not None and row.course_id:
             newest[(learner_id, get_course_key(row.course_id) or row.course_id)] = row
-    saved = 0
-    for (learner_id, course_key), row in newest.items():
+    existing = _existing_identities({learner_id for learner_id, _ in newest})
+    new_identities = []
+    for target, row in newest.items():
         values = {'user_guid': row.user_guid, 'session_token': row.session_token,
                   'callback_url': row.callback_url, 'subdomain': row.subdomain}
         problem = launch_errors({'userGuid': row.user_guid, 'sessionToken': row.session_token,
@@ -383,15 +384,28 @@ def import_cornerstone_identities(audits, bad_rows):
         if problem:
             bad_rows.append(f'CSOD audit row {row.pk}: Cornerstone identity refused: {problem}')
             continue
-        identity = CornerstoneLearnerIdentity.objects.filter(
-            enterprise_customer_user_id=learner_id, course_id=course_key).first()
-        if identity is not None and (identity.modified >= row.modified
-                                     or all(getattr(identity, name) == value for name, value in values.items())):
-            continue  # the learner launched from Cornerstone since, or it was imported already
-        CornerstoneLearnerIdentity.objects.update_or_create(
-            enterprise_customer_user_id=learner_id, course_id=course_key, defaults=values)
-        saved += 1
-    return saved
+        identity = existing.get(target)
+        if identity is None:
+            new_identities.append(CornerstoneLearnerIdentity(
+                enterprise_customer_user_id=target[0], course_id=target[1], **values))
+        elif identity.modified < row.modified and any(getattr(identity, name) != value
+                                                      for name, value in values.items()):
+            for name, value in values.items():
+                setattr(identity, name, value)
+            identity.save()
+            new_identities.append(None)  # counted, already saved
+        # else: the learner launched from Cornerstone since, or it was imported already
+    CornerstoneLearnerIdentity.objects.bulk_create([item for item in new_identities if item], batch_size=1000)
+    return len(new_identities)
+
+
+def _existing_identities(learner_ids):
+    """This app's Cornerstone identities of these learners, by (learner id, course key)."""
+    existing = {}
+    for batch in batched(sorted(learner_ids), 1000):
+        for identity in CornerstoneLearnerIdentity.objects.filter(enterprise_customer_user_id__in=batch):
+            existing[(identity.enterprise_customer_user_id, identity.course_id)] = identity
+    return existing
 
 
 def _reason(error):

@@ -18,7 +18,12 @@ from enterprise_export.models import (
     SapSuccessFactorsLearnerDataTransmissionAudit,
 )
 from enterprise_export.takeover import import_integrated_channels
-from test_utils.factories import EnterpriseCustomerFactory, UserFactory, consenting_enrollment
+from test_utils.factories import (
+    CornerstoneLearnerIdentityFactory,
+    EnterpriseCustomerFactory,
+    UserFactory,
+    consenting_enrollment,
+)
 from tests.edx_enterprise.conftest import SENT_AT_MS, needs_edx_enterprise
 
 RUN = 'course-v1:edX+DemoX+Demo_2026'
@@ -191,6 +196,20 @@ class TestCornerstoneIdentities:
                 identity.session_token, identity.callback_url, identity.subdomain) == (
             enrollment.enterprise_customer_user_id, 'edX+DemoX', 'new', 's-new', '/services/x/progress', 'acme')
         assert import_integrated_channels().configurations[0].identities == 0
+
+    @pytest.mark.parametrize(('audit_row_age', 'expected_guid'), [(datetime.timedelta(days=1), 'from-audit'),
+                                                                  (datetime.timedelta(days=-1), 'launched')])
+    def test_a_newer_launch_here_wins_over_an_older_audit_row(self, integrated_channels, audit_row_age,
+                                                              expected_guid):
+        customer = EnterpriseCustomerFactory()
+        cornerstone = integrated_channels.cornerstone(customer)
+        user, enrollment = learner(customer, 'ada')
+        CornerstoneLearnerIdentityFactory(enterprise_customer_user=enrollment.enterprise_customer_user,
+                                          course_id='edX+DemoX', user_guid='launched')
+        row = integrated_channels.cornerstone_audit(cornerstone, enrollment, user, user_guid='from-audit')
+        type(row).objects.filter(pk=row.pk).update(modified=row.modified + audit_row_age)
+        import_integrated_channels()
+        assert CornerstoneLearnerIdentity.objects.get().user_guid == expected_guid
 
     @pytest.mark.parametrize('fields', [{'subdomain': 'evil.example.com'}, {'callback_url': 'https://evil.example'}])
     def test_identities_that_would_send_credentials_elsewhere_are_refused(self, integrated_channels, fields):
