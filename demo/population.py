@@ -135,7 +135,7 @@ def load_population(population, channel_base_urls):
         customer, _ = models.get_customer_model()._default_manager.get_or_create(slug=slug, defaults={'name': name})
         customers[slug] = customer
         _configure_channel(channel, customer, channel_base_urls[channel])
-    if models.EnterpriseCourseEnrollment.objects.exists():
+    if models.get_enrollment_model()._base_manager.exists():
         for learner in population:
             _load_learner(learner, customers[learner.customer_slug], user_model)
     else:
@@ -192,21 +192,22 @@ def _bulk_load(population, customers, user_model, batch_size=1000):
                                     for learner in population], batch_size=batch_size, ignore_conflicts=True)
     user_ids = dict(user_model.objects.filter(username__in=[learner.username for learner in population])
                     .values_list('username', 'pk'))
-    models.EnterpriseCustomerUser.all_objects.bulk_create([
-        models.EnterpriseCustomerUser(enterprise_customer=customers[learner.customer_slug],
-                                      user_id=user_ids[learner.username])
+    learner_model, enrollment_model, consent_model = (
+        models.get_customer_user_model(), models.get_enrollment_model(), models.get_consent_model())
+    learner_model._base_manager.bulk_create([
+        learner_model(enterprise_customer=customers[learner.customer_slug], user_id=user_ids[learner.username])
         for learner in population], batch_size=batch_size, ignore_conflicts=True)
     learner_ids = {(customer_id, user_id): pk for pk, customer_id, user_id in
-                   models.EnterpriseCustomerUser.all_objects.values_list('pk', 'enterprise_customer_id', 'user_id')}
+                   learner_model._base_manager.values_list('pk', 'enterprise_customer_id', 'user_id')}
 
     def learner_id(learner):
         return learner_ids[(customers[learner.customer_slug].pk, user_ids[learner.username])]
 
-    models.EnterpriseCourseEnrollment.objects.bulk_create([
-        models.EnterpriseCourseEnrollment(enterprise_customer_user_id=learner_id(learner), course_id=learner.course_id)
+    enrollment_model._base_manager.bulk_create([
+        enrollment_model(enterprise_customer_user_id=learner_id(learner), course_id=learner.course_id)
         for learner in population], batch_size=batch_size)
-    models.DataSharingConsent.objects.bulk_create([
-        models.DataSharingConsent(
+    consent_model._base_manager.bulk_create([
+        consent_model(
             enterprise_customer=customers[learner.customer_slug], username=learner.username,
             course_id=get_course_key(learner.course_id) if learner.case == 'course_key_consent' else learner.course_id,
             granted=learner.case != 'refused_consent')
