@@ -281,7 +281,7 @@ class EnterpriseCustomerAdmin(models.Model):
     """
 
     enterprise_customer = models.ForeignKey(
-        EnterpriseCustomer, on_delete=models.CASCADE, related_name='export_admins',
+        settings.ENTERPRISE_EXPORT_CUSTOMER_MODEL, on_delete=models.CASCADE, related_name='export_admins',
     )
     user_id = models.PositiveIntegerField(help_text="The LMS user's id.")
 

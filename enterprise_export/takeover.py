@@ -22,7 +22,7 @@ from django.db import DatabaseError, transaction
 from enterprise_export.channels import CHANNELS
 from enterprise_export.models import CornerstoneLearnerIdentity, get_customer_model, get_enrollment_model
 from enterprise_export.utils import batched, get_course_key, normalize_grade, to_epoch_milliseconds
-from enterprise_export.views import launch_errors
+from enterprise_export.validators import clean_values
 
 LOGGER = logging.getLogger(__name__)
 
@@ -379,10 +379,10 @@ def import_cornerstone_identities(audits, bad_rows):
     for target, row in newest.items():
         values = {'user_guid': row.user_guid, 'session_token': row.session_token,
                   'callback_url': row.callback_url, 'subdomain': row.subdomain}
-        problem = launch_errors({'userGuid': row.user_guid, 'sessionToken': row.session_token,
-                                 'callbackUrl': row.callback_url, 'subdomain': row.subdomain})
-        if problem:
-            bad_rows.append(f'CSOD audit row {row.pk}: Cornerstone identity refused: {problem}')
+        try:
+            clean_values(CornerstoneLearnerIdentity, values)  # the launch view's checks (SPEC 16)
+        except ValidationError as error:
+            bad_rows.append(f'CSOD audit row {row.pk}: Cornerstone identity refused: {_reason(error)}')
             continue
         identity = existing.get(target)
         if identity is None:

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from enterprise_export.channels import CHANNELS
 from enterprise_export.exporters.learner_data import LearnerExporter
-from enterprise_export.models import EnterpriseCustomerUser, LearnerDataTransmissionAudit
+from enterprise_export.models import LearnerDataTransmissionAudit, get_customer_user_model
 from test_utils.factories import DegreedConfigurationFactory, EnterpriseCourseEnrollmentFactory, UserFactory
 from test_utils.fake_channels import FakeChannels
 from test_utils.fake_lms import FakeLms
@@ -65,7 +65,7 @@ def build(population, lms):
     for learner in population['learners']:
         user = UserFactory()
         course_id = RUNS[learner['run']]
-        customer_user = EnterpriseCustomerUser.all_objects.create(
+        customer_user = get_customer_user_model().all_objects.create(
             enterprise_customer=customer, user_id=user.pk, active=learner['active'], linked=learner['linked'])
         enrollment = EnterpriseCourseEnrollmentFactory(enterprise_customer_user=customer_user, course_id=course_id)
         add_consent(customer, user.username, course_id, learner['consent'])

@@ -3,7 +3,7 @@
 from django.http import Http404
 from edx_rest_framework_extensions.auth.jwt.authentication import get_decoded_jwt_from_auth
 
-from enterprise_export.models import EnterpriseCustomer, EnterpriseCustomerAdmin
+from enterprise_export.models import EnterpriseCustomerAdmin, get_customer_model
 
 ADMIN_ROLE = 'enterprise_admin:{uuid}'
 
@@ -30,7 +30,7 @@ def readable_customer(request, customer_uuid):
     An unknown customer and one the user may not read answer alike, so that the API does not
     tell which customers exist.
     """
-    customer = EnterpriseCustomer.objects.filter(uuid=customer_uuid).first()
+    customer = get_customer_model()._default_manager.filter(uuid=customer_uuid).first()
     if customer is None or not may_read(request, customer):
         raise Http404('No such customer.')
     return customer

@@ -15,7 +15,7 @@ from django_filters.utils import translate_validation
 from enterprise_export.api.filters import TransmissionFilter
 from enterprise_export.audits import listed_rows, sent_q
 from enterprise_export.channels import CHANNELS
-from enterprise_export.models import EnterpriseCourseEnrollment
+from enterprise_export.models import get_enrollment_model
 
 ROW_FIELDS = (
     'id', 'plugin_configuration_id', 'enterprise_course_enrollment_id', 'course_id', 'subsection_id', 'grade',
@@ -35,7 +35,7 @@ DEFAULT_ORDERING = '-last_attempt'
 def customer_rows(channel, customer):
     """``channel``'s listed audit rows of ``customer``: by its configurations, else by its enrollments."""
     configuration_ids = channel.configuration_model.objects.filter(enterprise_customer=customer).values('pk')
-    enrollment_ids = EnterpriseCourseEnrollment.objects.filter(
+    enrollment_ids = get_enrollment_model()._base_manager.filter(
         enterprise_customer_user__enterprise_customer=customer).values('pk')
     return listed_rows(channel.audit_model).filter(
         Q(plugin_configuration_id__in=configuration_ids)
