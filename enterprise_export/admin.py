@@ -206,7 +206,7 @@ class ChannelAuditAdmin(ReadOnlyAuditAdmin):
 
 def learner_runs(enrollment_ids):
     """The (username, course run id) of each enrollment of ``enrollment_ids`` whose learner still exists."""
-    enrollments = list(models.EnterpriseCourseEnrollment.objects.filter(pk__in=list(enrollment_ids)).values_list(
+    enrollments = list(models.get_enrollment_model()._base_manager.filter(pk__in=list(enrollment_ids)).values_list(
         'enterprise_customer_user__user_id', 'course_id'))
     usernames = dict(get_user_model().objects.filter(
         pk__in={user_id for user_id, _ in enrollments}).values_list('pk', 'username'))

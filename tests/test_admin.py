@@ -12,7 +12,7 @@ from enterprise_export.models import (
     ConfigurationLock,
     CornerstoneLearnerIdentity,
     DegreedEnterpriseCustomerConfiguration,
-    EnterpriseCourseEnrollment,
+    get_enrollment_model,
 )
 from test_utils.factories import (
     CornerstoneLearnerIdentityFactory,
@@ -216,4 +216,4 @@ def test_send_again_queues_the_single_learner_task_for_failed_rows(staff_client)
 
 def enrollment_of(row):
     """The enrollment an audit row is about."""
-    return EnterpriseCourseEnrollment.objects.get(pk=row.enterprise_course_enrollment_id)
+    return get_enrollment_model()._base_manager.get(pk=row.enterprise_course_enrollment_id)

@@ -15,7 +15,12 @@ from enterprise_export.models import (
     DegreedEnterpriseCustomerConfiguration,
     SAPSuccessFactorsEnterpriseCustomerConfiguration,
 )
-from test_utils.factories import CornerstoneConfigurationFactory, DegreedConfigurationFactory, SAPConfigurationFactory
+from test_utils.factories import (
+    CornerstoneConfigurationFactory,
+    DegreedConfigurationFactory,
+    EnterpriseCustomerFactory,
+    SAPConfigurationFactory,
+)
 
 FACTORIES = [SAPConfigurationFactory, DegreedConfigurationFactory, CornerstoneConfigurationFactory]
 
@@ -83,7 +88,7 @@ def test_the_migration_encrypts_rows_saved_in_clear():
     executor = MigrationExecutor(connection)
     executor.migrate([('enterprise_export', '0004_validators')])
     old_apps = executor.loader.project_state([('enterprise_export', '0004_validators')]).apps
-    customer = old_apps.get_model('enterprise_export', 'EnterpriseCustomer').objects.create(name='Old', slug='old')
+    customer = EnterpriseCustomerFactory()  # the source models are unchanged since 0001 (or edx-enterprise's)
     old_apps.get_model('enterprise_export', 'CornerstoneEnterpriseCustomerConfiguration').objects.create(
         enterprise_customer_id=customer.pk, cornerstone_base_url='https://{subdomain}.csod.com',
         key='clear-user', secret='clear-password')
