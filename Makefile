@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv servers-venv test test-mysql test-load quality migrations-check demo bench clean help venv-edx-enterprise test-edx-enterprise
+.PHONY: venv servers-venv test test-mysql test-load quality migrations-check demo bench bench-e2e clean help venv-edx-enterprise test-edx-enterprise
 
 help:
 	@echo "make test    build .venv if needed, then lint, check migrations and run the whole test suite"
 	@echo "make demo    build .venv if needed, load the demo data and transmit it to the local stand-in"
 	@echo "make bench   build .venv if needed, then benchmark the exporter against the stand-in (minutes)"
+	@echo "make bench-e2e  build .venv if needed, then benchmark export and send per channel (about half an hour)"
 	@echo "make venv    build .venv with the package and its test requirements"
 	@echo "make test-mysql   the whole suite again on MySQL/MariaDB (test_settings_mysql; server on 127.0.0.1)"
 	@echo "make test-load    the bounded load test: 20,000 enrollments through a real celery worker, on MariaDB"
@@ -87,6 +88,10 @@ demo: venv
 # Prints one JSON line per case; see benchmarks/bench_export.py. Not part of make test.
 bench: venv
 	$(BIN)/python -m benchmarks.bench_export
+
+# Prints one JSON line per case; see benchmarks/bench_e2e.py. Not part of make test.
+bench-e2e: venv
+	$(BIN)/python -m benchmarks.bench_e2e
 
 clean:
 	rm -f demo.sqlite3

@@ -1,5 +1,5 @@
 """
-The demo population: three customers (one per channel), their learners, and what the LMS knows.
+The demo population: four customers (one per channel), their learners, and what the LMS knows.
 
 It is a pure function of its size, so ``load_demo_data`` (the database) and the stand-in (the
 LMS's answers) always agree, run after run. Each learner gets a case by their index:
@@ -31,6 +31,7 @@ CUSTOMERS = [
     # slug, name, channel code
     ('acme', 'Acme Corporation', 'SAP'),
     ('globex', 'Globex', 'DEGREED'),
+    ('hooli', 'Hooli', 'DEGREED2'),
     ('initech', 'Initech', 'CSOD'),
 ]
 
@@ -59,7 +60,7 @@ class DemoLearner:
 def channel_urls(standin_url):
     """Where each channel lives on the stand-in at ``standin_url``."""
     return {'SAP': f'{standin_url}/sap', 'DEGREED': f'{standin_url}/degreed',
-            'CSOD': f'{standin_url}/csod/{{subdomain}}'}
+            'DEGREED2': f'{standin_url}/degreed2', 'CSOD': f'{standin_url}/csod/{{subdomain}}'}
 
 
 def build_population(learners_per_customer=LEARNERS_PER_CUSTOMER):
@@ -81,15 +82,16 @@ def reported(learner):
 def expected_identities(population):
     """
     The learners each channel must receive a completion for, by the identity its payloads carry
-    (SAP ``userID``, Degreed ``email``, Cornerstone ``userGuid``); see ``received_identities``.
+    (SAP ``userID``, Degreed ``email``, Degreed v2 ``user-id``, Cornerstone ``userGuid``); see
+    ``received_identities``.
     """
-    expected = {'SAP': set(), 'DEGREED': set(), 'CSOD': set()}
+    expected = {'SAP': set(), 'DEGREED': set(), 'DEGREED2': set(), 'CSOD': set()}
     for learner in population:
         has_identity = learner.case != 'no_channel_identity'
         if learner.channel == 'SAP' and reported(learner) and has_identity:
             expected['SAP'].add(f'SAP-{learner.index:05d}')
-        elif learner.channel == 'DEGREED' and learner.passes:
-            expected['DEGREED'].add(learner.email)
+        elif learner.channel in ('DEGREED', 'DEGREED2') and learner.passes:
+            expected[learner.channel].add(learner.email)
         elif learner.channel == 'CSOD' and learner.passes and has_identity:
             expected['CSOD'].add(f'guid-{learner.index:05d}')
     return expected
@@ -101,6 +103,8 @@ def received_identities(channel, payload):
         return [payload['userID']]
     if channel == 'DEGREED':
         return [item['email'] for item in payload['completions']]
+    if channel == 'DEGREED2':
+        return [payload['data']['attributes']['user-id']]
     return [item['userGuid'] for item in payload['payload']]
 
 
@@ -126,7 +130,7 @@ def fill_lms(lms, population):
 def load_population(population, channel_base_urls):
     """
     Write ``population`` to the database (idempotent), with one channel configuration per customer
-    pointing at ``channel_base_urls`` (``{'SAP': url, 'DEGREED': url, 'CSOD': url}``).
+    pointing at ``channel_base_urls`` (``{'SAP': url, 'DEGREED': url, 'DEGREED2': url, 'CSOD': url}``).
     """
     user_model = get_user_model()
     user_model.objects.get_or_create(username=API_USERNAME, defaults={'email': f'{API_USERNAME}@example.com'})
@@ -161,6 +165,11 @@ def _configure_channel(channel, customer, base_url):
             enterprise_customer=customer,
             defaults={'degreed_base_url': base_url, 'degreed_company_id': 'GLOBEX', 'key': 'degreed-client-id',
                       'secret': 'degreed-client-secret'})
+    elif channel == 'DEGREED2':
+        models.Degreed2EnterpriseCustomerConfiguration.objects.update_or_create(
+            enterprise_customer=customer,
+            defaults={'degreed_base_url': base_url, 'client_id': 'degreed2-client-id',
+                      'client_secret': 'degreed2-client-secret'})
     else:
         models.CornerstoneEnterpriseCustomerConfiguration.objects.update_or_create(
             enterprise_customer=customer,

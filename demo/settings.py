@@ -20,8 +20,10 @@ BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL = 'http://127.0.0.1:0/lms/oauth2'
 BACKEND_SERVICE_EDX_OAUTH2_KEY = 'demo-client-id'
 BACKEND_SERVICE_EDX_OAUTH2_SECRET = 'demo-client-secret'
 
-# The stand-in's faults and latency for the demo run (see demo/standin/faults.py), e.g.
+# The stand-in's faults, latency and rate limits for the demo run (see demo/standin/faults.py), e.g.
 # {'latency_ms': {'lms': 5}, 'faults': [{'target': 'degreed', 'kind': '500', 'count': 1}]}.
-DEMO_STANDIN = {'latency_ms': {}, 'faults': []}
+# The channels' published rate limits are on, as the configurations' requests_per_minute defaults.
+DEMO_STANDIN = {'latency_ms': {}, 'faults': [], 'rate_limits': {
+    'sap': {'per_minute': 100}, 'degreed': {'per_minute': 70}, 'degreed2': {'per_minute': 70}}}
 # 0: a free port.
 DEMO_STANDIN_PORT = 0

@@ -132,6 +132,7 @@ class ChannelConfigurationAdmin(admin.ModelAdmin):
 
 admin.site.register(models.SAPSuccessFactorsEnterpriseCustomerConfiguration, ChannelConfigurationAdmin)
 admin.site.register(models.DegreedEnterpriseCustomerConfiguration, ChannelConfigurationAdmin)
+admin.site.register(models.Degreed2EnterpriseCustomerConfiguration, ChannelConfigurationAdmin)
 admin.site.register(models.CornerstoneEnterpriseCustomerConfiguration, ChannelConfigurationAdmin)
 
 
@@ -216,6 +217,7 @@ def learner_runs(enrollment_ids):
 
 admin.site.register(models.SapSuccessFactorsLearnerDataTransmissionAudit, ChannelAuditAdmin)
 admin.site.register(models.DegreedLearnerDataTransmissionAudit, ChannelAuditAdmin)
+admin.site.register(models.Degreed2LearnerDataTransmissionAudit, ChannelAuditAdmin)
 admin.site.register(models.CornerstoneLearnerDataTransmissionAudit, ChannelAuditAdmin)
 
 

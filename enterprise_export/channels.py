@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from enterprise_export import models
 from enterprise_export.clients.cornerstone import CornerstoneApiClient
 from enterprise_export.clients.degreed import DegreedApiClient
+from enterprise_export.clients.degreed2 import Degreed2ApiClient
 from enterprise_export.clients.sap_success_factors import SapSuccessFactorsApiClient
 from enterprise_export.exporters.cornerstone import CornerstoneLearnerExporter
 from enterprise_export.exporters.degreed import DegreedLearnerExporter
+from enterprise_export.exporters.degreed2 import Degreed2LearnerExporter
 from enterprise_export.exporters.sap_success_factors import SapSuccessFactorsLearnerExporter
 from enterprise_export.transmitters.cornerstone import CornerstoneLearnerTransmitter
 from enterprise_export.transmitters.degreed import DegreedLearnerTransmitter
+from enterprise_export.transmitters.degreed2 import Degreed2LearnerTransmitter
 from enterprise_export.transmitters.sap_success_factors import SapSuccessFactorsLearnerTransmitter
 
 
@@ -64,6 +67,8 @@ CHANNELS = {channel.code: channel for channel in (
             SapSuccessFactorsLearnerExporter, SapSuccessFactorsLearnerTransmitter, SapSuccessFactorsApiClient),
     Channel('DEGREED', 'Degreed', models.DegreedEnterpriseCustomerConfiguration,
             DegreedLearnerExporter, DegreedLearnerTransmitter, DegreedApiClient),
+    Channel('DEGREED2', 'Degreed v2', models.Degreed2EnterpriseCustomerConfiguration,
+            Degreed2LearnerExporter, Degreed2LearnerTransmitter, Degreed2ApiClient),
     Channel('CSOD', 'Cornerstone', models.CornerstoneEnterpriseCustomerConfiguration,
             CornerstoneLearnerExporter, CornerstoneLearnerTransmitter, CornerstoneApiClient),
 )}

@@ -14,7 +14,7 @@ from functools import cached_property
 from django.apps import apps as django_apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 
 from enterprise_export import validators
@@ -233,6 +233,14 @@ class DataSharingConsent(models.Model):
         return f'consent {state} for {self.course_id}'
 
 
+def requests_per_minute_field(default):
+    """A configuration's rate limit: channel calls (tokens included) in any 60 seconds; 0: none."""
+    return models.PositiveIntegerField(
+        default=default, validators=[validators.validate_requests_per_minute],
+        help_text='Most calls to the channel (tokens included) in any 60 seconds of a run; 0: no limit.',
+    )
+
+
 class EnterpriseCustomerPluginConfiguration(models.Model):
     """
     What every channel configuration has: its customer, on/off, chunk size and worker user.
@@ -261,6 +269,7 @@ class EnterpriseCustomerPluginConfiguration(models.Model):
         null=True, blank=True, unique=True, editable=False,
         help_text="The id of edx-enterprise's configuration this one was imported from (import_integrated_channels).",
     )
+    requests_per_minute = requests_per_minute_field(0)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -341,6 +350,7 @@ class SAPSuccessFactorsEnterpriseCustomerConfiguration(EnterpriseCustomerPluginC
         validators=[validators.validate_base_url], help_text='e.g. https://api4.successfactors.com',
     )
     sapsf_company_id = models.CharField(max_length=255)
+    requests_per_minute = requests_per_minute_field(100)  # SAP's published limit for learning events
     key = EncryptedCharField(max_length=255, help_text='OAuth client id (encrypted at rest).')
     secret = EncryptedCharField(max_length=255, help_text='OAuth client secret (encrypted at rest).')
     user_type = models.CharField(max_length=20, default='user')
@@ -353,9 +363,23 @@ class SAPSuccessFactorsEnterpriseCustomerConfiguration(EnterpriseCustomerPluginC
     completion_status_api_path = models.CharField(
         max_length=255, default='learning/odatav4/public/admin/ocn/v1/current-user/item/learning-event',
     )
+    prevent_self_submit_grades = models.BooleanField(
+        default=False,
+        help_text="Send completions through SAP's admin API, with one token for sapsf_user_id below, "
+                  "instead of a token per learner.",
+    )
+    sapsf_user_id = models.CharField(
+        max_length=255, blank=True,
+        help_text='The SAP user the admin API acts as (needed when prevent_self_submit_grades is on).',
+    )
 
     class Meta:
         verbose_name = 'SAP SuccessFactors configuration'
+
+    def clean(self):
+        super().clean()
+        if self.prevent_self_submit_grades and not self.sapsf_user_id:
+            raise ValidationError({'sapsf_user_id': "SAP's admin API needs the SAP user it acts as."})
 
 
 class DegreedEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfiguration):
@@ -367,6 +391,7 @@ class DegreedEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfigurati
         validators=[validators.validate_base_url], help_text='e.g. https://api.degreed.com',
     )
     degreed_company_id = models.CharField(max_length=255, help_text="The organisation code ('orgCode').")
+    requests_per_minute = requests_per_minute_field(70)  # Degreed's published limit
     key = EncryptedCharField(max_length=255, help_text='OAuth client id (encrypted at rest).')
     secret = EncryptedCharField(max_length=255, help_text='OAuth client secret (encrypted at rest).')
     oauth_api_path = models.CharField(max_length=255, default='oauth/token')
@@ -374,6 +399,33 @@ class DegreedEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfigurati
 
     class Meta:
         verbose_name = 'Degreed configuration'
+
+
+class Degreed2EnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfiguration):
+    """How to reach a customer's Degreed organisation through Degreed's v2 completions API."""
+
+    channel_code = 'DEGREED2'
+
+    client_id = EncryptedCharField(max_length=255, help_text='OAuth client id (encrypted at rest).')
+    client_secret = EncryptedCharField(max_length=255, help_text='OAuth client secret (encrypted at rest).')
+    requests_per_minute = requests_per_minute_field(70)  # Degreed's published limit
+    degreed_base_url = models.URLField(
+        validators=[validators.validate_base_url], help_text='e.g. https://api.degreed.com',
+    )
+    degreed_token_fetch_base_url = models.URLField(
+        blank=True, validators=[validators.validate_base_url],
+        help_text='Where tokens are asked for, e.g. https://degreed.com; blank: the base URL.',
+    )
+    oauth_api_path = models.CharField(max_length=255, default='oauth/token')
+    completion_status_api_path = models.CharField(max_length=255, default='api/v2/completions')
+
+    class Meta:
+        verbose_name = 'Degreed v2 configuration'
+
+    @property
+    def token_base_url(self):
+        """The base URL of the token endpoint: ``degreed_token_fetch_base_url``, else ``degreed_base_url``."""
+        return self.degreed_token_fetch_base_url or self.degreed_base_url
 
 
 class CornerstoneEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfiguration):
@@ -453,9 +505,9 @@ class SapSuccessFactorsLearnerDataTransmissionAudit(BaseLearnerDataTransmissionA
         verbose_name = 'SAP SuccessFactors transmission audit'
 
 
-class DegreedLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
+class BaseDegreedLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
     """
-    What was sent to Degreed for one enrollment and course id.
+    What was sent to one of Degreed's APIs for one enrollment and course id.
 
     .. pii: degreed_user_email is the learner's email.
     .. pii_types: email_address
@@ -466,9 +518,25 @@ class DegreedLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
     plugin_configuration_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
+        abstract = True
+
+
+class DegreedLearnerDataTransmissionAudit(BaseDegreedLearnerDataTransmissionAudit):
+    """What was sent to Degreed (v1 API) for one enrollment and course id."""
+
+    class Meta:
         constraints = _one_row_per_attempt_target('ee_degreed_audit')
         indexes = _latest_attempts_first('ee_degreed_audit')
         verbose_name = 'Degreed transmission audit'
+
+
+class Degreed2LearnerDataTransmissionAudit(BaseDegreedLearnerDataTransmissionAudit):
+    """What was sent to Degreed (v2 API) for one enrollment and course id."""
+
+    class Meta:
+        constraints = _one_row_per_attempt_target('ee_degreed2_audit')
+        indexes = _latest_attempts_first('ee_degreed2_aud')
+        verbose_name = 'Degreed v2 transmission audit'
 
 
 class CornerstoneLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):

@@ -108,6 +108,16 @@ class DegreedConfigurationFactory(factory.django.DjangoModelFactory):
     secret = 'degreed-client-secret'
 
 
+class Degreed2ConfigurationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Degreed2EnterpriseCustomerConfiguration
+
+    enterprise_customer = factory.SubFactory(EnterpriseCustomerFactory)
+    degreed_base_url = 'https://degreed2.example.com'
+    client_id = 'degreed2-client-id'
+    client_secret = 'degreed2-client-secret'
+
+
 class CornerstoneConfigurationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.CornerstoneEnterpriseCustomerConfiguration

@@ -10,6 +10,7 @@ from edx_django_utils.cache import TieredCache
 from demo.standin.server import StandInServer
 from test_utils.factories import EnterpriseCustomerFactory, UserFactory
 from test_utils.fake_channels import FakeChannels
+from test_utils.fake_clock import FakeClock
 from test_utils.fake_lms import FakeLms
 
 
@@ -93,3 +94,11 @@ def _mysql_unreachable(database):
     except MySQLdb.Error as error:
         return f"MySQL/MariaDB at {database['HOST']}:{database['PORT']} unreachable: {error.args[-1]}"
     return None
+
+
+@pytest.fixture
+def fake_clock(monkeypatch):
+    """The rate limiter's clock, moved only by its sleeps (429 waits, full windows)."""
+    clock = FakeClock()
+    monkeypatch.setattr('enterprise_export.clients.rate_limit.CLOCK', clock)
+    return clock

@@ -16,6 +16,7 @@ from enterprise_export.models import (
 )
 from test_utils.factories import (
     CornerstoneLearnerIdentityFactory,
+    Degreed2ConfigurationFactory,
     DegreedConfigurationFactory,
     LearnerDataTransmissionAuditFactory,
     SapAuditFactory,
@@ -33,13 +34,17 @@ def staff_client(client):
     return client
 
 
-def test_secrets_are_never_displayed(staff_client):
-    configuration = DegreedConfigurationFactory()
-    for url in (reverse('admin:enterprise_export_degreedenterprisecustomerconfiguration_changelist'),
-                reverse('admin:enterprise_export_degreedenterprisecustomerconfiguration_change',
-                        args=[configuration.pk])):
+@pytest.mark.parametrize(('factory', 'model_name', 'secret_field'), [
+    (DegreedConfigurationFactory, 'degreedenterprisecustomerconfiguration', 'secret'),
+    (Degreed2ConfigurationFactory, 'degreed2enterprisecustomerconfiguration', 'client_secret'),
+])
+def test_secrets_are_never_displayed(staff_client, factory, model_name, secret_field):
+    configuration = factory()
+    for url in (reverse(f'admin:enterprise_export_{model_name}_changelist'),
+                reverse(f'admin:enterprise_export_{model_name}_change', args=[configuration.pk])):
         page = staff_client.get(url).content.decode()
-        assert 'degreed-client-secret' not in page and 'degreed-client-id' not in page
+        assert 'client-secret' not in page and 'client-id' not in page
+    assert f'name="{secret_field}"' in page
 
 
 def test_secrets_can_be_changed_and_empty_keeps_them(staff_client):
@@ -47,7 +52,7 @@ def test_secrets_can_be_changed_and_empty_keeps_them(staff_client):
     url = reverse('admin:enterprise_export_degreedenterprisecustomerconfiguration_change', args=[configuration.pk])
     form = {
         'enterprise_customer': configuration.enterprise_customer.pk, 'active': 'on',
-        'transmission_chunk_size': 500, 'channel_worker_username': '',
+        'transmission_chunk_size': 500, 'channel_worker_username': '', 'requests_per_minute': 70,
         'degreed_base_url': 'https://degreed.example.com', 'degreed_company_id': 'ORG-1',
         'key': '', 'secret': 'rotated-secret', 'oauth_api_path': 'oauth/token',
         'completion_status_api_path': 'api/v1/provider/completion/course',
@@ -79,7 +84,7 @@ def test_a_lock_is_listed_and_can_be_deleted_but_not_edited(staff_client):
 
 def _configuration_form(channel, customer, **changes):
     common = {'enterprise_customer': customer.pk, 'active': 'on', 'transmission_chunk_size': 500,
-              'channel_worker_username': '', 'key': 'client-id', 'secret': 'client-secret'}
+              'channel_worker_username': '', 'key': 'client-id', 'secret': 'client-secret', 'requests_per_minute': 0}
     per_channel = {
         'sapsuccessfactorsenterprisecustomerconfiguration': {
             'sapsf_base_url': 'https://sap.example.com', 'sapsf_company_id': 'ACME', 'user_type': 'user',
@@ -88,6 +93,10 @@ def _configuration_form(channel, customer, **changes):
         'degreedenterprisecustomerconfiguration': {
             'degreed_base_url': 'https://degreed.example.com', 'degreed_company_id': 'ORG-1',
             'oauth_api_path': 'oauth/token', 'completion_status_api_path': 'api/v1/provider/completion/course'},
+        'degreed2enterprisecustomerconfiguration': {
+            'degreed_base_url': 'https://degreed.example.com', 'degreed_token_fetch_base_url': '',
+            'client_id': 'client-id', 'client_secret': 'client-secret',
+            'oauth_api_path': 'oauth/token', 'completion_status_api_path': 'api/v2/completions'},
         'cornerstoneenterprisecustomerconfiguration': {
             'cornerstone_base_url': 'https://{subdomain}.csod.com', 'completion_status_api_path': '/progress'},
     }
@@ -97,13 +106,14 @@ def _configuration_form(channel, customer, **changes):
 BASE_URL_FIELD = {
     'sapsuccessfactorsenterprisecustomerconfiguration': 'sapsf_base_url',
     'degreedenterprisecustomerconfiguration': 'degreed_base_url',
+    'degreed2enterprisecustomerconfiguration': 'degreed_base_url',
     'cornerstoneenterprisecustomerconfiguration': 'cornerstone_base_url',
 }
 
 
 @pytest.mark.parametrize('channel', list(BASE_URL_FIELD))
 @pytest.mark.parametrize('refused', [
-    {'transmission_chunk_size': 0}, {'base_url': 'not a url'}, {'base_url': 'http://sap.example.com'},
+    {'transmission_chunk_size': 0}, {'requests_per_minute': -1}, {'base_url': 'not a url'}, {'base_url': 'http://sap.example.com'},
     {'base_url': 'https://user:password@evil.example.com'}, {'base_url': 'ftp://sap.example.com'},
 ])
 def test_configuration_admin_refuses_untrusted_values_and_saves_nothing(staff_client, customer, channel, refused):

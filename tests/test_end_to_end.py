@@ -1,5 +1,5 @@
 """
-End to end over real sockets: the demo stand-in plays the LMS and the three channels, the
+End to end over real sockets: the demo stand-in plays the LMS and the four channels, the
 command runs with eager Celery, and the audit rows and what each channel received are checked.
 """
 
@@ -12,7 +12,10 @@ from django.core.management import call_command
 from demo.population import API_USERNAME, build_population, channel_urls, fill_lms, load_population, reported
 from enterprise_export.models import (
     CornerstoneLearnerDataTransmissionAudit,
+    Degreed2EnterpriseCustomerConfiguration,
+    Degreed2LearnerDataTransmissionAudit,
     DegreedLearnerDataTransmissionAudit,
+    SAPSuccessFactorsEnterpriseCustomerConfiguration,
     SapSuccessFactorsLearnerDataTransmissionAudit,
     get_enrollment_model,
 )
@@ -55,6 +58,10 @@ def test_every_channel_gets_what_it_should(population, standin):
     assert degreed == {learner.email for learner in of(population, 'DEGREED') if learner.passes}
     assert all(payload['orgCode'] == 'GLOBEX' for payload in received['DEGREED'])
 
+    degreed2 = {(payload['data']['attributes']['user-id'], payload['data']['attributes']['percentile'])
+                for payload in received['DEGREED2']}
+    assert degreed2 == {(learner.email, 86.0) for learner in of(population, 'DEGREED2') if learner.passes}
+
     sap = {(payload['userID'], payload['courseCompleted']) for payload in received['SAP']}
     assert sap == {
         (f'SAP-{learner.index:05d}', 'true' if learner.passes else 'false')
@@ -70,10 +77,36 @@ def test_every_channel_gets_what_it_should(population, standin):
                for payload in received['CSOD'])
 
     for model, channel in ((DegreedLearnerDataTransmissionAudit, 'DEGREED'),
+                           (Degreed2LearnerDataTransmissionAudit, 'DEGREED2'),
                            (SapSuccessFactorsLearnerDataTransmissionAudit, 'SAP'),
                            (CornerstoneLearnerDataTransmissionAudit, 'CSOD')):
         assert model.objects.filter(status=200, error_message='').count() == len(received[channel])
         assert not model.objects.exclude(status=200).exists()
+    assert output.splitlines()[-1].endswith('0 failed, 0 lms_errors, 0 configurations in error.')
+
+
+def test_sap_admin_path_one_token_for_the_run(population, standin):
+    SAPSuccessFactorsEnterpriseCustomerConfiguration.objects.update(prevent_self_submit_grades=True,
+                                                                    sapsf_user_id='acme-service')
+    output = transmit()
+    sap = {(payload['userID'], payload['courseCompleted']) for payload in standin.channels.received['SAP']}
+    assert sap == {
+        (f'SAP-{learner.index:05d}', learner.passes)
+        for learner in of(population, 'SAP') if reported(learner) and learner.case != 'no_channel_identity'
+    }
+    assert standin.channels.tokens['SAP'] == 1
+    assert output.splitlines()[-1].endswith('0 failed, 0 lms_errors, 0 configurations in error.')
+
+
+def test_a_channel_past_its_rate_limit_answers_429_and_everything_still_arrives(population, standin):
+    # The configuration believes it has no limit; the channel allows 4 requests a second.
+    Degreed2EnterpriseCustomerConfiguration.objects.update(requests_per_minute=0)
+    standin.faults.configure({'rate_limits': {'degreed2': {'per_minute': 4, 'window_seconds': 1}}})
+    output = transmit()
+    expected = {learner.email for learner in of(population, 'DEGREED2') if learner.passes}
+    assert {payload['data']['attributes']['user-id'] for payload in standin.channels.received['DEGREED2']} == expected
+    assert standin.faults.counts['degreed2:429'] > 0
+    assert Degreed2LearnerDataTransmissionAudit.objects.filter(status=200).count() == len(expected)
     assert output.splitlines()[-1].endswith('0 failed, 0 lms_errors, 0 configurations in error.')
 
 

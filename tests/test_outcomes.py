@@ -188,8 +188,11 @@ class TestLock:
 
 class TestAuditRows:
 
-    def test_each_answer_is_saved_before_the_next_record_is_sent(self, degreed, channels):
+    def test_each_answer_is_saved_before_the_next_record_is_sent(self, degreed, channels, settings):
         """A run that dies mid-way has recorded every answer it got (nothing waits for a batch)."""
+        # One at a time, so that "the next record" is well defined (with workers, at most
+        # ENTERPRISE_EXPORT_CHANNEL_CONCURRENCY records are on their way unsaved).
+        settings.ENTERPRISE_EXPORT_CHANNEL_CONCURRENCY = 1
         sent_before = []
 
         def count_rows(request):

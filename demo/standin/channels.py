@@ -1,5 +1,6 @@
 """
-The channels' part of the stand-in: SAP SuccessFactors, Degreed and Cornerstone endpoints.
+The channels' part of the stand-in: SAP SuccessFactors (the learner's and the admin path),
+Degreed (v1 and v2) and Cornerstone endpoints.
 
 Each checks credentials the way its channel does (SAP and Degreed: a Bearer token from their
 OAuth endpoint; Cornerstone: basic auth), keeps every completion it accepted in
@@ -15,13 +16,18 @@ from demo.standin.http import Answer, not_found
 
 SAP_TOKEN_PATH = '/learning/oauth-api/rest/v1/token'
 SAP_COMPLETION_PATH = '/learning/odatav4/public/admin/ocn/v1/current-user/item/learning-event'
+SAP_ADMIN_COMPLETION_PATH = '/learning/odatav4/public/admin/learningevent-service/v1/OCNLearningEvents'
 DEGREED_TOKEN_PATH = '/oauth/token'
 DEGREED_COMPLETION_PATH = '/api/v1/provider/completion/course'
+DEGREED2_COMPLETION_PATH = '/api/v2/completions'
+# The scope each Degreed API's token must be asked for.
+DEGREED_SCOPES = {'DEGREED': 'provider_completion', 'DEGREED2': 'completions:write'}
 CSOD_PROGRESS_SUFFIX = '/progress'
 
 DEFAULT_CREDENTIALS = {
     'SAP': ('sap-client-id', 'sap-client-secret'),
     'DEGREED': ('degreed-client-id', 'degreed-client-secret'),
+    'DEGREED2': ('degreed2-client-id', 'degreed2-client-secret'),
     'CSOD': ('csod-user', 'csod-password'),
 }
 
@@ -31,7 +37,7 @@ def basic_auth(user, password):
 
 
 class ChannelsStandIn:
-    """The three channels; ``handle(channel, request)`` answers a request under that channel's root."""
+    """The channels; ``handle(channel, request)`` answers a request under that channel's root."""
 
     def __init__(self, credentials=None):
         self.credentials = {**DEFAULT_CREDENTIALS, **(credentials or {})}
@@ -52,20 +58,31 @@ class ChannelsStandIn:
         if request.method != 'POST':
             return Answer(405, 'method not allowed')
         if channel == 'SAP':
-            if request.path == SAP_TOKEN_PATH:
-                return self._sap_token(request)
-            if request.path == SAP_COMPLETION_PATH:
-                return self._completion('SAP', request, self._bearer_ok('SAP', request))
-        elif channel == 'DEGREED':
-            if request.path == DEGREED_TOKEN_PATH:
-                return self._degreed_token(request)
-            if request.path == DEGREED_COMPLETION_PATH:
-                return self._completion('DEGREED', request, self._bearer_ok('DEGREED', request))
-        elif channel == 'CSOD' and request.path.endswith(CSOD_PROGRESS_SUFFIX):
+            return self._sap(request)
+        if channel in DEGREED_SCOPES:
+            return self._degreed(channel, request)
+        if channel == 'CSOD' and request.path.endswith(CSOD_PROGRESS_SUFFIX):
             authorized = request.header('Authorization') == basic_auth(*self.credentials['CSOD'])
             if authorized and not request.query.get('sessionToken'):
                 return Answer(401, 'session expired')
             return self._completion('CSOD', request, authorized)
+        return not_found()
+
+    def _sap(self, request):
+        if request.path == SAP_TOKEN_PATH:
+            return self._sap_token(request)
+        if request.path == SAP_COMPLETION_PATH:
+            return self._completion('SAP', request, self._bearer_ok('SAP', request))
+        if request.path == SAP_ADMIN_COMPLETION_PATH:
+            return self._completion('SAP', request, self._bearer_ok('SAP', request, for_learner=False))
+        return not_found()
+
+    def _degreed(self, channel, request):
+        if request.path == DEGREED_TOKEN_PATH:
+            return self._degreed_token(channel, request)
+        completion_path = DEGREED_COMPLETION_PATH if channel == 'DEGREED' else DEGREED2_COMPLETION_PATH
+        if request.path == completion_path:
+            return self._completion(channel, request, self._bearer_ok(channel, request))
         return not_found()
 
     def _issue(self, channel, scope):
@@ -85,21 +102,25 @@ class ChannelsStandIn:
             return Answer(400, 'bad token request')
         return self._issue('SAP', user_id)
 
-    def _degreed_token(self, request):
+    def _degreed_token(self, channel, request):
         form = request.form()
-        if (form.get('client_id'), form.get('client_secret')) != self.credentials['DEGREED']:
+        if (form.get('client_id'), form.get('client_secret')) != self.credentials[channel]:
             return Answer(401, 'bad client')
-        if form.get('scope') != 'provider_completion':
+        if form.get('grant_type') != 'client_credentials' or form.get('scope') != DEGREED_SCOPES[channel]:
             return Answer(400, 'bad scope')
-        return self._issue('DEGREED', 'provider_completion')
+        return self._issue(channel, DEGREED_SCOPES[channel])
 
-    def _bearer_ok(self, channel, request):
+    def _bearer_ok(self, channel, request, for_learner=True):
+        """
+        A Bearer token this stand-in issued for ``channel``; on SAP's learner path, issued for the
+        learner the event is about (the admin path's token acts for the configuration's own user).
+        """
         authorization = request.header('Authorization') or ''
         token = authorization.removeprefix('Bearer ')
         issued = self.issued.get(token)
         if not authorization.startswith('Bearer ') or issued is None or issued[0] != channel:
             return False
-        if channel == 'SAP':  # a SAP token acts for one SAP user
+        if channel == 'SAP' and for_learner:  # a SAP token acts for one SAP user
             try:
                 return request.json().get('userID') == issued[1]
             except (ValueError, AttributeError):

@@ -2,13 +2,18 @@
 The stand-in over real HTTP: one threaded server on 127.0.0.1 (a free port by default).
 
 Parties live under path prefixes: ``/lms`` (LMS root: ``/lms/oauth2``, ``/lms/api/...``),
-``/sap``, ``/degreed``, ``/csod/{subdomain}``. ``/_control`` resets it, sets faults and
+``/sap``, ``/degreed``, ``/degreed2``, ``/csod/{subdomain}``. ``/_control`` resets it, sets faults and
 latency, and reports what the channels received::
 
     POST /_control/reset
     POST /_control/faults     {"latency_ms": {"lms": 5}, "faults": [{"target": "lms", "kind": "500"}]}
-    GET  /_control/received   {"SAP": [...], "DEGREED": [...], "CSOD": [...]}
+    GET  /_control/received   {"SAP": [...], "DEGREED": [...], "DEGREED2": [...], "CSOD": [...]}
     GET  /_control/calls      LMS calls per endpoint
+    GET  /_control/channels   requests per party (and 429s), tokens issued and completions received
+                              per channel
+    GET  /_control/arrivals?target=degreed2   moments (seconds) of the requests a channel accepted
+
+``POST /_control/faults`` also takes ``"rate_limits"`` (see ``faults``).
 """
 
 import json
@@ -25,7 +30,7 @@ from demo.standin.faults import Faults
 from demo.standin.http import Answer, Failure, Request, not_found
 from demo.standin.lms import LmsStandIn
 
-CHANNEL_PREFIXES = {'sap': 'SAP', 'degreed': 'DEGREED'}
+CHANNEL_PREFIXES = {'sap': 'SAP', 'degreed': 'DEGREED', 'degreed2': 'DEGREED2'}
 
 
 class StandInServer:
@@ -90,7 +95,8 @@ class StandInServer:
         request = Request(method, path[len(root):] or '/', query, headers, body, f'{self.url}{root}')
         return target, handle, request
 
-    def control(self, method, path, body):
+    def control(self, method, path, body, query=None):
+        query = query or {}
         if method == 'POST' and path == '/_control/reset':
             self.reset()
             return Answer(200, {'reset': True})
@@ -104,6 +110,11 @@ class StandInServer:
             return Answer(200, dict(self.channels.received))
         if method == 'GET' and path == '/_control/calls':
             return Answer(200, dict(self.lms.calls))
+        if method == 'GET' and path == '/_control/arrivals':
+            return Answer(200, list(self.faults.arrivals.get(query.get('target', ''), [])))
+        if method == 'GET' and path == '/_control/channels':
+            return Answer(200, {'requests': dict(self.faults.counts), 'tokens': dict(self.channels.tokens),
+                                'received': {channel: len(items) for channel, items in self.channels.received.items()}})
         return not_found()
 
 
@@ -135,14 +146,19 @@ class StandInHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get('Content-Length') or 0)
         body = self.rfile.read(length) if length else b''
         if self.path.startswith('/_control/'):
-            return self._send(standin.control(method, urlsplit(self.path).path, body))
+            parts = urlsplit(self.path)
+            query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+            return self._send(standin.control(method, parts.path, body, query))
         routed = standin.route(method, self.path, dict(self.headers.items()), body)
         if routed is None:
             return self._send(not_found())
         target, handle, request = routed
+        retry_after = standin.faults.rate_limited(target, time.monotonic())  # counted as it arrives
         delay = standin.faults.delay_seconds(target)
         if delay:
             time.sleep(delay)
+        if retry_after is not None:
+            return self._send(Answer(429, 'rate limit exceeded', {'Retry-After': str(retry_after)}))
         fault = standin.faults.take(target, request.path)
         if fault is not None and not (fault.kind == 'malformed' and target != 'lms'):
             return self._inject(fault)

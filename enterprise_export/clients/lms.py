@@ -50,7 +50,7 @@ def build_lms_session():
         respect_retry_after_header=True,
         raise_on_status=False,
     )
-    _read_environment_once(session, get_setting('LMS_INTERNAL_ROOT_URL'))
+    read_environment_once(session, get_setting('LMS_INTERNAL_ROOT_URL'))
     pool_size = max(10, get_setting('ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS'))
     adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
     session.mount('http://', adapter)
@@ -58,14 +58,17 @@ def build_lms_session():
     return session
 
 
-def _read_environment_once(session, lms_url):
+def read_environment_once(session, url=None):
     """
-    Take the proxy and CA-bundle environment variables into the session once.
+    Take the proxy (for ``url``'s host, when given) and CA-bundle environment variables into the
+    session once.
 
     requests reads them again for every call (``trust_env``), walking the whole environment:
-    a fifth of an export's CPU. The LMS host is fixed, so once is enough.
+    a fifth of an export's CPU. The LMS host is fixed, so once is enough; the channel clients
+    keep the proxies of each host they call.
     """
-    session.proxies.update(requests.utils.get_environ_proxies(lms_url))
+    if url is not None:
+        session.proxies.update(requests.utils.get_environ_proxies(url))
     ca_bundle = os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE')
     if ca_bundle:
         session.verify = ca_bundle

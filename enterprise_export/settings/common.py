@@ -18,9 +18,13 @@ DEFAULTS = {
     'ENTERPRISE_EXPORT_CHANNEL_TIMEOUT': (3.05, 30),
     # Retries of idempotent LMS calls on 429/502/503/504 and connection errors, with backoff.
     'ENTERPRISE_EXPORT_LMS_RETRIES': 2,
-    # Retries of channel calls on 429/502/503/504 and connection errors (the channels take a
+    # Retries of channel calls on 502/503/504 and connection errors (the channels take a
     # repeated completion as the same one).
     'ENTERPRISE_EXPORT_CHANNEL_RETRIES': 2,
+    # Seconds a channel call may wait in all for 429 answers before its record fails (next run).
+    'ENTERPRISE_EXPORT_CHANNEL_MAX_WAIT': 300,
+    # Records of one configuration in flight at once (1: one after the other).
+    'ENTERPRISE_EXPORT_CHANNEL_CONCURRENCY': 4,
     'ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES': ['audit', 'honor'],
     'ENTERPRISE_CHANNEL_WORKER_USERNAME': 'enterprise_channel_worker',
     'ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS': 8,

@@ -15,15 +15,19 @@ class CornerstoneLearnerTransmitter(LearnerTransmitter):
     audit_model = CornerstoneLearnerDataTransmissionAudit
     completions_only = True
 
-    def send_record(self, record):
-        identity = CornerstoneLearnerIdentity.objects.filter(
+    def prepare_send(self, record):
+        """Where the learner's last launch from Cornerstone said to send their progress."""
+        record.cornerstone_identity = CornerstoneLearnerIdentity.objects.filter(
             enterprise_customer_user_id__in=get_enrollment_model()._base_manager.filter(
                 id=record.enterprise_course_enrollment_id,
             ).values('enterprise_customer_user_id'),
             course_id=record.course_id,
         ).first()
-        if identity is None:
+        if record.cornerstone_identity is None:
             raise ChannelError(None, 'no Cornerstone identity: the learner must launch the course from Cornerstone')
+
+    def send_record(self, record):
+        identity = record.cornerstone_identity
         payload = [{
             'courseId': record.course_id,
             'userGuid': record.user_guid,

@@ -5,6 +5,10 @@ Records are taken from the exporter in batches: one query finds what was already
 batch. Each record's audit row is then written as soon as the channel has answered (insert, or
 update the row of the same configuration, enrollment, course id and subsection), so a run
 killed at any moment has recorded every answer it got (SPEC section 11).
+
+With ``ENTERPRISE_EXPORT_CHANNEL_CONCURRENCY`` above 1, the HTTP calls of several records are in
+flight at once (``transmitters/concurrent.py``); the decisions and the audit writes stay here,
+in the calling thread, and give the same rows as one record at a time.
 """
 
 import logging
@@ -13,8 +17,10 @@ from django.db import connections, router
 from tqdm import tqdm
 
 from enterprise_export.clients.exceptions import ChannelError, ChannelTokenError
+from enterprise_export.conf import get_setting
 from enterprise_export.outcomes import RunAbortedError, TransmissionSummary
 from enterprise_export.transmitters.base import Transmitter
+from enterprise_export.transmitters.concurrent import ConcurrentSends
 from enterprise_export.utils import batched, get_course_key, latest_transmitted_grades
 
 LOGGER = logging.getLogger(__name__)
@@ -47,7 +53,9 @@ class LearnerTransmitter(Transmitter):
         """
         configuration = self.enterprise_configuration
         summary = TransmissionSummary(self.channel_code, configuration.pk, configuration.enterprise_customer.slug)
-        self._last_success = None
+        self._sent_enrollments = set()
+        concurrency = get_setting('ENTERPRISE_EXPORT_CHANNEL_CONCURRENCY')
+        self._concurrent = ConcurrentSends(self, concurrency) if concurrency > 1 and not dry_run else None
         records = exporter.export(TransmissionAudit=self.audit_model, app_label=self.channel_code, **export_kwargs)
         progress = tqdm(records, desc=f'{self.channel_code} configuration {configuration.pk}', unit=' records',
                         disable=None, leave=False)
@@ -63,6 +71,8 @@ class LearnerTransmitter(Transmitter):
             progress.close()
             if hasattr(records, 'close'):
                 records.close()  # a stopped run ends the export too (its LMS workers)
+            if self._concurrent is not None:
+                self._concurrent.close()
         lms_failures = getattr(exporter, 'lms_failures', None)
         if lms_failures is not None:
             summary.lms_errors = lms_failures.failed
@@ -80,34 +90,53 @@ class LearnerTransmitter(Transmitter):
             return False
         return record.completed_timestamp is not None
 
+    def prepare_send(self, record):
+        """
+        Called in the calling thread before ``send_record``: read from the database what sending
+        needs (``send_record`` may run in a worker thread, which must not query). Raise
+        ``ChannelError`` when the record cannot be sent. Nothing by default.
+        """
+
     def send_record(self, record):
-        """Send one record; return the channel's HTTP status or raise ``ChannelError``. Override."""
+        """
+        Send one record; return the channel's HTTP status or raise ``ChannelError``. Override.
+
+        It may run in a worker thread: HTTP through ``self.client`` only, no database.
+        """
         raise NotImplementedError
 
     def handle_failure(self, record, error):
         """Hook for what a channel's failure means beyond the audit row (nothing by default)."""
 
     def _transmit_batch(self, batch, summary, dry_run):
+        enrollment_ids = {record.enterprise_course_enrollment_id for record in batch}
         sent_grades = latest_transmitted_grades(
-            self.audit_model, {record.enterprise_course_enrollment_id for record in batch},
+            self.audit_model, enrollment_ids,
             subsection_id=None, plugin_configuration_id=self.enterprise_configuration.pk,
         )
-        for record in batch:
-            if not self._should_send(record, sent_grades):
-                summary.skipped += 1
-            elif dry_run:
-                summary.would_send.append(record)
-                self._last_success = record.enterprise_course_enrollment_id
-            else:
-                self._transmit_record(record, summary)
+        self._with_failed_rows = set(self._failed_rows(enrollment_ids).values_list(
+            'enterprise_course_enrollment_id', flat=True))
+        if self._concurrent is not None:
+            self._concurrent.send_batch(batch, sent_grades, summary)
+        else:
+            for record in batch:
+                if not self._should_send(record, sent_grades):
+                    summary.skipped += 1
+                elif dry_run:
+                    summary.would_send.append(record)
+                    self._sent_enrollments.add(record.enterprise_course_enrollment_id)
+                else:
+                    self._finish_record(record, self._prepare(record) or self.call_channel(record), summary)
+        # An enrollment's records come out together: only the last one can go on into the next batch.
+        self._sent_enrollments &= {batch[-1].enterprise_course_enrollment_id}
 
-    def _transmit_record(self, record, summary):
-        """Send one record and make its answer durable at once; a refused channel token ends the run."""
-        token_error = self._send(record)
+    def _finish_record(self, record, answer, summary):
+        """Record one send's ``answer`` and make it durable at once; a refused channel token ends the run."""
+        token_error = self._apply_answer(record, *answer)
         self._save(record)
         if record.sent_successfully:
             summary.sent += 1
-            self._last_success = record.enterprise_course_enrollment_id
+            self._sent_enrollments.add(record.enterprise_course_enrollment_id)
             self._supersede_failed_run_rows(record)
             return
         summary.failed += 1
@@ -121,14 +150,29 @@ class LearnerTransmitter(Transmitter):
         if enrollment_id in sent_grades and sent_grades[enrollment_id] == record.grade:
             return False
         # The course-key record of this enrollment was just sent: its run-id record is not.
-        return enrollment_id != self._last_success
+        return enrollment_id not in self._sent_enrollments
 
-    def _send(self, record):
-        """Send ``record``, recording the answer on it; return the ``ChannelTokenError`` if that was the failure."""
+    def _prepare(self, record):
+        """None when ``record`` is ready to send; else the failed answer ``(None, error)``."""
         try:
-            record.status = self.send_record(record)
-            record.error_message = ''
-        except ChannelError as error:
+            self.prepare_send(record)
+        except Exception as error:  # noqa: BLE001 - one bad record must never stop the others
+            return None, error
+        return None
+
+    def call_channel(self, record):
+        """Send ``record``: ``(status, None)``, or ``(None, error)``. HTTP only: safe in a worker thread."""
+        try:
+            return self.send_record(record), None
+        except Exception as error:  # noqa: BLE001 - one bad record must never stop the others
+            return None, error
+
+    def _apply_answer(self, record, status, error):
+        """Put the answer on ``record``; return the ``ChannelTokenError`` if that was the failure."""
+        if error is None:
+            record.status, record.error_message = status, ''
+            return None
+        if isinstance(error, ChannelError):
             record.status, record.error_message = error.status, error.message
             LOGGER.warning(
                 '%s configuration %s: enrollment %s in %s failed: %s', self.channel_code,
@@ -137,11 +181,10 @@ class LearnerTransmitter(Transmitter):
             )
             self.handle_failure(record, error)
             return error if isinstance(error, ChannelTokenError) else None
-        except Exception as error:  # noqa: BLE001 - one bad record must never stop the others
-            record.status, record.error_message = None, f'{type(error).__name__} while sending (see the logs)'
-            LOGGER.exception('%s configuration %s: enrollment %s in %s could not be sent', self.channel_code,
-                             self.enterprise_configuration.pk, record.enterprise_course_enrollment_id,
-                             record.course_id, extra={'channel': self.channel_code})
+        record.status, record.error_message = None, f'{type(error).__name__} while sending (see the logs)'
+        LOGGER.error('%s configuration %s: enrollment %s in %s could not be sent', self.channel_code,
+                     self.enterprise_configuration.pk, record.enterprise_course_enrollment_id,
+                     record.course_id, exc_info=error, extra={'channel': self.channel_code})
         return None
 
     def _save(self, record):
@@ -172,10 +215,16 @@ class LearnerTransmitter(Transmitter):
         """
         if record.subsection_id or get_course_key(record.course_id) is not None:
             return  # a run-id or subsection record supersedes nothing
-        self.audit_model.objects.filter(
-            plugin_configuration_id=self.enterprise_configuration.pk,
-            enterprise_course_enrollment_id=record.enterprise_course_enrollment_id,
-            subsection_id='', superseded=False,
-        ).exclude(course_id=record.course_id).exclude(
-            status__gte=200, status__lt=300, error_message='',
+        if record.enterprise_course_enrollment_id not in self._with_failed_rows:
+            return  # nothing failed for this enrollment before its batch (its run id comes after its course key)
+        self._failed_rows([record.enterprise_course_enrollment_id]).exclude(
+            course_id=record.course_id,
         ).update(superseded=True)
+
+    def _failed_rows(self, enrollment_ids):
+        """The course-level rows of ``enrollment_ids`` whose last attempt failed and that nothing superseded."""
+        return self.audit_model.objects.filter(
+            plugin_configuration_id=self.enterprise_configuration.pk,
+            enterprise_course_enrollment_id__in=list(enrollment_ids),
+            subsection_id='', superseded=False,
+        ).exclude(status__gte=200, status__lt=300, error_message='')

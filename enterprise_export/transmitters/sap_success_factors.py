@@ -23,12 +23,18 @@ class SapSuccessFactorsLearnerTransmitter(LearnerTransmitter):
             'userID': record.sapsf_user_id,
             'courseID': record.course_id,
             'providerID': self.enterprise_configuration.provider_id,
-            'courseCompleted': 'true' if record.course_completed else 'false',
+            'courseCompleted': self._course_completed(record.course_completed),
             'completedTimestamp': record.completed_timestamp,
             'grade': record.grade,
             'totalHours': record.total_hours or 0.0,
         }
         return self.client.create_course_completion(record.sapsf_user_id, payload)
+
+    def _course_completed(self, completed):
+        """The admin path takes a JSON boolean; the learner's path the text ``"true"``/``"false"``."""
+        if self.enterprise_configuration.prevent_self_submit_grades:
+            return bool(completed)
+        return 'true' if completed else 'false'
 
     def handle_failure(self, record, error):
         """SAP closed the learner's account (the employee left): stop reporting them."""

@@ -11,6 +11,7 @@ import pytest
 from demo.population import API_USERNAME, build_population, expected_identities, fill_lms
 from enterprise_export.models import (
     CornerstoneLearnerDataTransmissionAudit,
+    Degreed2LearnerDataTransmissionAudit,
     DegreedLearnerDataTransmissionAudit,
     SapSuccessFactorsLearnerDataTransmissionAudit,
 )
@@ -19,11 +20,12 @@ from tests.integration.harness import ManageProcess, expected_keys, manage, prep
 
 pytestmark = pytest.mark.real_servers
 
-LEARNERS = 72  # per customer: three customers, one per channel
-CHANNEL_LATENCY = {'latency_ms': {'sap': 15, 'degreed': 15, 'csod': 15}}
+LEARNERS = 72  # per customer: four customers, one per channel
+CHANNEL_LATENCY = {'latency_ms': {'sap': 15, 'degreed': 15, 'degreed2': 15, 'csod': 15}}
 IDENTITY_COLUMNS = {
     'SAP': (SapSuccessFactorsLearnerDataTransmissionAudit, 'sapsf_user_id'),
     'DEGREED': (DegreedLearnerDataTransmissionAudit, 'degreed_user_email'),
+    'DEGREED2': (Degreed2LearnerDataTransmissionAudit, 'degreed_user_email'),
     'CSOD': (CornerstoneLearnerDataTransmissionAudit, 'user_guid'),
 }
 

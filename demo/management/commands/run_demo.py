@@ -30,6 +30,9 @@ def masked_payload(channel, payload):
         return {**payload, 'userID': mask(payload['userID'])}
     if channel == 'DEGREED':
         return {**payload, 'completions': [{**item, 'email': mask(item['email'])} for item in payload['completions']]}
+    if channel == 'DEGREED2':
+        attributes = payload['data']['attributes']
+        return {'data': {'attributes': {**attributes, 'user-id': mask(attributes['user-id'])}}}
     url, _, _token = payload['url'].partition('?sessionToken=')
     return {'url': f'{url}?sessionToken=***', 'payload': [{**item, 'userGuid': mask(item['userGuid'])}
                                                           for item in payload['payload']]}
@@ -60,7 +63,7 @@ class Command(BaseCommand):
     def _show_received(self, server):
         received = server.channels.received
         self.stdout.write('What each channel received:')
-        for channel in ('SAP', 'DEGREED', 'CSOD'):
+        for channel in ('SAP', 'DEGREED', 'DEGREED2', 'CSOD'):
             self.stdout.write(f'  {channel}: {len(received[channel])} completions')
             for payload in received[channel][:PAYLOADS_SHOWN]:
                 self.stdout.write(f'    {json.dumps(masked_payload(channel, payload))}')

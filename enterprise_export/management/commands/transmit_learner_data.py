@@ -29,7 +29,7 @@ COUNTED = ('sent', 'skipped', 'failed', 'lms_errors')
 
 
 class Command(BaseCommand):
-    help = "Send enterprise learners' completions to each active channel configuration (SAP, DEGREED, CSOD)."
+    help = "Send enterprise learners' completions to each active channel configuration (SAP, DEGREED, DEGREED2, CSOD)."
 
     def add_arguments(self, parser):
         parser.add_argument('--api_user', dest='api_user', help='Username the exports run as (required).')
