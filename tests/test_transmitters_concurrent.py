@@ -8,6 +8,7 @@ import json
 
 import responses
 import time_machine
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
 from django.test import override_settings
@@ -81,7 +82,9 @@ def build(population, lms, channels):
 def outcome(configuration, population, channels, summary):
     """What a user sees of a run: audit rows (by learner, not by id), summary, completions, tokens."""
     channel = get_channel(configuration.channel_code)
-    learners = dict(EnterpriseCourseEnrollment.objects.values_list('id', 'enterprise_customer_user__user_id'))
+    usernames = dict(get_user_model().objects.values_list('pk', 'username'))  # ids differ between the builds
+    learners = {enrollment_id: usernames[user_id] for enrollment_id, user_id in
+                EnterpriseCourseEnrollment.objects.values_list('id', 'enterprise_customer_user__user_id')}
     rows = sorted(
         (learners[row.enterprise_course_enrollment_id], row.course_id, row.status, row.error_message, row.grade,
          row.course_completed, row.completed_timestamp, row.superseded)
