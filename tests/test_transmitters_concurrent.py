@@ -17,7 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from enterprise_export.channels import get_channel
-from enterprise_export.models import EnterpriseCourseEnrollment
+from enterprise_export.models import get_enrollment_model
 from test_utils.factories import (
     Degreed2ConfigurationFactory,
     DegreedConfigurationFactory,
@@ -84,7 +84,7 @@ def outcome(configuration, population, channels, summary):
     channel = get_channel(configuration.channel_code)
     usernames = dict(get_user_model().objects.values_list('pk', 'username'))  # ids differ between the builds
     learners = {enrollment_id: usernames[user_id] for enrollment_id, user_id in
-                EnterpriseCourseEnrollment.objects.values_list('id', 'enterprise_customer_user__user_id')}
+                get_enrollment_model()._base_manager.values_list('id', 'enterprise_customer_user__user_id')}
     rows = sorted(
         (learners[row.enterprise_course_enrollment_id], row.course_id, row.status, row.error_message, row.grade,
          row.course_completed, row.completed_timestamp, row.superseded)
