@@ -8,8 +8,7 @@ The decisions live here; the chunked, concurrent reading of enrollments and the 
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-
-from django.utils import timezone
+from functools import lru_cache
 
 from enterprise_export.clients.exceptions import HttpNotFoundError
 from enterprise_export.clients.lms import (
@@ -24,11 +23,14 @@ from enterprise_export.exporters.base import Exporter
 from enterprise_export.exporters.pipeline import (
     LMS_FAILURES,
     ChunkPipeline,
+    enrollment_chunks,
     learner_email,
     learner_username,
     lms_failure_reason,
+    without_transmitted,
 )
 from enterprise_export.models import LearnerDataTransmissionAudit, get_enrollment_model, has_granted_consent
+from enterprise_export.outcomes import LmsFailures
 from enterprise_export.utils import (
     is_already_transmitted,
     normalize_grade,
@@ -37,6 +39,9 @@ from enterprise_export.utils import (
 )
 
 LOGGER = logging.getLogger(__name__)
+
+# A run's end date, parsed once for all of its learners (an unreadable one raises every time).
+_parse_end_date = lru_cache(maxsize=256)(parse_lms_datetime)
 
 __all__ = ['LMS_FAILURES', 'Completion', 'LearnerExporter', 'learner_email', 'learner_username', 'lms_failure_reason']
 
@@ -51,7 +56,7 @@ class Completion:
     grade_percent: float | None
 
 
-class LearnerExporter(ChunkPipeline, Exporter):
+class LearnerExporter(Exporter):
     """
     Yields one learner-data record (an unsaved audit row) per reportable enrollment.
 
@@ -69,6 +74,7 @@ class LearnerExporter(ChunkPipeline, Exporter):
         self._lms_session = None
         self._clients = {}
         self._course_details = {}
+        self.lms_failures = LmsFailures()  # what the LMS could not tell about, for the run's summary
 
     # Grade words: override the properties when a channel words grades differently.
 
@@ -125,13 +131,18 @@ class LearnerExporter(ChunkPipeline, Exporter):
 
     # Consent and audit enrollments.
 
-    def is_audit_enrollment(self, mode):
-        """True when an LMS enrollment mode is one of ``ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES``."""
-        return mode in get_setting('ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES')
+    def is_audit_enrollment(self, mode, audit_modes=None):
+        """
+        True when an LMS enrollment mode is one of ``ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES``
+        (``audit_modes``: the setting as a chunk read it once for all of its enrollments).
+        """
+        if audit_modes is None:
+            audit_modes = get_setting('ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES')
+        return mode in audit_modes
 
-    def is_audit_reporting_disabled(self, mode):
+    def is_audit_reporting_disabled(self, mode, audit_modes=None):
         """True for an audit enrollment of a customer who does not report audit data."""
-        return self.is_audit_enrollment(mode) and not self.enterprise_customer.enables_audit_data_reporting
+        return self.is_audit_enrollment(mode, audit_modes) and not self.enterprise_customer.enables_audit_data_reporting
 
     def has_data_sharing_consent(self, enrollment):
         """
@@ -167,32 +178,14 @@ class LearnerExporter(ChunkPipeline, Exporter):
             enrollments = self.get_enrollments(learner_to_transmit, course_run_id)
         else:
             enrollments = self.get_enrollments()
-        caller_claims = (grade, is_passing) if single_learner else (None, False)
-        with self._lms_workers():
-            pending = None
-            for chunk in self._enrollment_chunks(enrollments):
-                if TransmissionAudit is not None and skip_transmitted:
-                    chunk = self._drop_transmitted(chunk, TransmissionAudit, grade)
-                # The database work of this chunk runs while the LMS answers about the previous one;
-                # its course details and listings once those answers are in; its records are built
-                # while the LMS answers about the next one.
-                consenting = self._consenting(chunk)
-                completed = self._finished(pending)
-                runs = self._load_listings(self._runs_of(consenting, need_course_details=True), with_grades=True)
-                pending = (chunk, runs, self._submit(self._lms_completion, [run for _, run in runs]))
-                if completed is not None:
-                    yield from self._chunk_records(*completed, *caller_claims)
-            completed = self._finished(pending)
-            if completed is not None:
-                yield from self._chunk_records(*completed, *caller_claims)
-
-    def _chunk_records(self, chunk, runs, completions, caller_grade, caller_passing):
-        """The records of one chunk, in enrollment order, once the LMS has answered about it."""
-        for (enrollment, run), completion in zip(runs, completions, strict=True):
-            if completion is None:
-                continue
-            if caller_grade is not None or caller_passing:
-                self._log_conflicts(run, completion, caller_grade, caller_passing)
+        chunks = enrollment_chunks(enrollments, self.chunk_size)
+        if TransmissionAudit is not None and skip_transmitted:
+            chunks = without_transmitted(chunks, TransmissionAudit, grade,
+                                         getattr(self.enterprise_configuration, 'id', None))
+        pipeline = ChunkPipeline(self, course_details=True, grade_listings=True)
+        for enrollment, completion in pipeline.answers(chunks, self._lms_completion):
+            if single_learner and (grade is not None or is_passing):
+                self._log_conflicts(enrollment, completion, grade, is_passing)
             yield from self.get_learner_data_records(
                 enrollment,
                 completed_date=completion.completed_date,
@@ -200,7 +193,11 @@ class LearnerExporter(ChunkPipeline, Exporter):
                 is_passing=completion.is_passing,
                 grade_percent=completion.grade_percent,
             )
-        self.finish_chunk(chunk)
+
+    @property
+    def chunk_size(self):
+        """The configuration's ``transmission_chunk_size`` (500 when it has none)."""
+        return max(1, int(getattr(self.enterprise_configuration, 'transmission_chunk_size', 0) or 500))
 
     def get_enrollments(self, learner=None, course_run_id=None):
         """The customer's enrollments of active, linked learners; narrowed to one when both are given."""
@@ -244,11 +241,11 @@ class LearnerExporter(ChunkPipeline, Exporter):
     def _lms_completion(self, run):
         """Ask the LMS about one enrollment (HTTP only) and read it through SPEC section 3's tables."""
         mode = self._lms_mode(run)
-        if self.is_audit_reporting_disabled(mode):
+        if self.is_audit_reporting_disabled(mode, run.facts.audit_modes):
             LOGGER.debug('Skipped an audit enrollment: the customer does not report audit data',
                          extra={'enrollment_id': run.enrollment_id})
             return None
-        is_audit = self.is_audit_enrollment(mode)
+        is_audit = self.is_audit_enrollment(mode, run.facts.audit_modes)
         if run.course_details.get('pacing') == 'instructor' and not is_audit:
             completion = self._certificate_completion(run)
         else:
@@ -285,7 +282,7 @@ class LearnerExporter(ChunkPipeline, Exporter):
         is_passing = bool(certificate.get('is_passing'))
         created = certificate.get('created_date')
         return Completion(
-            completed_date=parse_lms_datetime(created) if created else timezone.now(),
+            completed_date=parse_lms_datetime(created) if created else run.facts.now,
             grade=self.grade_passing if is_passing else self.grade_failing,
             is_passing=is_passing,
             grade_percent=certificate.get('grade'),
@@ -297,9 +294,9 @@ class LearnerExporter(ChunkPipeline, Exporter):
             return Completion(None, None, None, None)
         passed = bool(course_grade.get('passed'))
         percent = course_grade.get('percent')
-        now = timezone.now()
+        now = run.facts.now
         end = run.course_details.get('end')
-        end_date = parse_lms_datetime(end) if end else None
+        end_date = _parse_end_date(end) if end else None
         if end_date is not None and end_date < now:
             if is_audit:
                 grade = self.grade_audit
@@ -334,7 +331,7 @@ class LearnerExporter(ChunkPipeline, Exporter):
                          extra=extra)
 
     @staticmethod
-    def _log_conflicts(run, completion, grade, is_passing):
+    def _log_conflicts(enrollment, completion, grade, is_passing):
         """In a single-learner export, say when the caller's grade or passing differ from the LMS's."""
         grade_differs = grade is not None and normalize_grade(grade) != completion.grade
         passing_differs = bool(is_passing) and not completion.is_passing
@@ -342,17 +339,16 @@ class LearnerExporter(ChunkPipeline, Exporter):
             LOGGER.error(
                 'Conflicting data for enrollment %s in %s: caller grade %s passing %s, LMS grade %s passing %s;'
                 ' the LMS wins',
-                run.enrollment_id, run.course_id, grade, is_passing, completion.grade, completion.is_passing,
-                extra={'enrollment_id': run.enrollment_id, 'course_id': run.course_id},
+                enrollment.id, enrollment.course_id, grade, is_passing, completion.grade, completion.is_passing,
+                extra={'enrollment_id': enrollment.id, 'course_id': enrollment.course_id},
             )
 
     # Assessment-level export.
 
     def bulk_assessment_level_export(self):
         """Yield one record per attempted subsection of every consenting enrollment of the customer."""
-        for chunk in self._enrollment_chunks(self.get_enrollments()):
-            runs = self._reportable_runs(chunk, need_course_details=False)
-            yield from self._assessment_records(self._load_listings(runs, with_grades=False))
+        pipeline = ChunkPipeline(self, course_details=False, grade_listings=False)
+        yield from self._assessment_records(pipeline, enrollment_chunks(self.get_enrollments(), self.chunk_size))
 
     def single_assessment_level_export(self, *, learner_to_transmit, course_run_id, grade=None,
                                        subsection_id=None, TransmissionAudit=None):  # noqa: N803
@@ -373,8 +369,8 @@ class LearnerExporter(ChunkPipeline, Exporter):
             plugin_configuration_id=getattr(self.enterprise_configuration, 'id', None),
         ):
             return
-        runs = self._reportable_runs([enrollment], need_course_details=True)
-        yield from self._assessment_records(self._load_listings(runs, with_grades=False))
+        pipeline = ChunkPipeline(self, course_details=True, grade_listings=False)
+        yield from self._assessment_records(pipeline, [[enrollment]])
 
     def get_learner_assessment_data_records(self, enrollment, assessment_grades):
         """
@@ -397,14 +393,12 @@ class LearnerExporter(ChunkPipeline, Exporter):
             ))
         return records
 
-    def _assessment_records(self, runs):
-        grade_lists = self._map_lms(self._lms_assessment_grades, [run for _, run in runs])
-        for (enrollment, _run), assessment_grades in zip(runs, grade_lists, strict=True):
-            if assessment_grades:
-                yield from self.get_learner_assessment_data_records(enrollment, assessment_grades)
+    def _assessment_records(self, pipeline, chunks):
+        for enrollment, assessment_grades in pipeline.answers(chunks, self._lms_assessment_grades):
+            yield from self.get_learner_assessment_data_records(enrollment, assessment_grades)
 
     def _lms_assessment_grades(self, run):
-        if self.is_audit_reporting_disabled(self._lms_mode(run)):
+        if self.is_audit_reporting_disabled(self._lms_mode(run), run.facts.audit_modes):
             return None
         try:
             return self.grades_api.get_course_assessment_grades(run.course_id, run.username)

@@ -1,28 +1,38 @@
 """
 The chunk pipeline under the learner exporter: enrollments in chunks, a few queries per chunk,
-the LMS asked concurrently.
+the LMS kept busy across chunks and runs.
 
 Enrollments are read run by run in keyset pages and handed out in chunks of
 ``transmission_chunk_size``. For each chunk the database is asked a constant number of
-questions (users, consent, earlier transmissions); the LMS is then asked about each
-enrollment that may be reported, with up to ``ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS``
-calls in flight over one OAuth session. Worker threads make HTTP calls only; every query and
-every record is made in the exporting thread, in the order of the enrollments.
+questions (users, consent, earlier transmissions) in the exporting thread; the chunk's LMS work
+is then queued: for each of its runs, one task that asks the course details and bulk listings
+(ahead of any enrollment work), then tasks of a few enrollments each that ask about each
+learner. Up to ``ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS`` tasks run at once over one OAuth
+session. A few chunks are queued ahead of the one whose answers are being read, so that the
+LMS never waits for the database, for a slow call or for the start of a run; memory holds
+those chunks only. Worker threads make HTTP calls only; every query, every hook of the
+exporting thread and every record happen in the exporting thread, in the order of the
+enrollments.
 """
 
 import logging
-from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
+import queue
+import threading
+from collections import deque
+from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import count, groupby
 
 import requests
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from enterprise_export.clients.exceptions import HttpError
 from enterprise_export.conf import get_setting
 from enterprise_export.models import get_consent_model
-from enterprise_export.outcomes import LmsCredentialsRefusedError, LmsFailures, refused_token_status
+from enterprise_export.outcomes import LmsCredentialsRefusedError, refused_token_status
 from enterprise_export.utils import get_course_key, latest_transmitted_grades, normalize_grade
 
 LOGGER = logging.getLogger(__name__)
@@ -30,6 +40,13 @@ LOGGER = logging.getLogger(__name__)
 # What can go wrong when asking the LMS about one enrollment, other than the 404s the tables
 # handle: 4xx/5xx answers, unreadable bodies, timeouts and connection errors, missing fields.
 LMS_FAILURES = (HttpError, requests.RequestException, ValueError, KeyError, TypeError)
+
+# Enrollments per worker task: enough to make a task's own cost small against its calls, few
+# enough that a chunk's tasks spread over every worker.
+ENROLLMENTS_PER_TASK = 10
+# Chunks whose LMS work is queued while the answers of an earlier one are read.
+CHUNKS_AHEAD = 2
+_NOT_ASKED = object()
 
 # Where a chunk's enrollment keeps its learner's Django user, loaded once for the whole chunk:
 # edx-enterprise's ``EnterpriseCustomerUser.user`` is a plain property that queries on every access.
@@ -56,91 +73,226 @@ def learner_email(enrollment):
     return (user.email or None) if user is not None else None
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class RunListing:
-    """A run's bulk listings: LMS enrollment mode and (when needed) grade row, by username."""
+    """A run's bulk listings: LMS enrollment mode and (when fetched) grade row, by username."""
 
     modes: dict
     grades: dict | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
+class RunFacts:
+    """
+    One course run as the enrollment tasks of a chunk see it: what the LMS said about the run,
+    and what the chunk read once for all of its enrollments.
+
+    ``details`` is the Course API's answer (None: unknown, or not asked), or the failure.
+    """
+
+    course_id: str
+    details: object
+    listing: RunListing | None
+    now: datetime
+    audit_modes: frozenset
+
+
+@dataclass(frozen=True, slots=True)
 class LearnerRun:
     """The facts of one enrollment a worker thread needs: plain values, no model instances."""
 
     enrollment_id: int
-    course_id: str
     username: str
-    course_details: dict | None = None
-    listing: RunListing | None = None  # the run's bulk listings, when the run was listed
+    facts: RunFacts
+
+    @property
+    def course_id(self):
+        return self.facts.course_id
+
+    @property
+    def course_details(self):
+        return self.facts.details
+
+    @property
+    def listing(self):
+        return self.facts.listing
+
+
+def enrollment_chunks(enrollments, size):
+    """
+    Yield lists of at most ``size`` enrollments, in (course_id, id) order.
+
+    The runs come from one query; each run is then read in keyset pages by id (``course_id =
+    X AND id > Y ORDER BY id``), which every database serves from the (course_id, id) index
+    and stops reading at the page's end. A single ``(course_id, id) > (X, Y)`` condition
+    would make the database sort all of the customer's enrollments for every page.
+    """
+    course_ids = list(enrollments.order_by('course_id').values_list('course_id', flat=True).distinct())
+    chunk = []
+    for course_id in course_ids:
+        after_id = 0
+        while True:
+            wanted = size - len(chunk)
+            page = list(enrollments.filter(course_id=course_id, id__gt=after_id).order_by('id')[:wanted])
+            chunk.extend(page)
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+            if len(page) < wanted:
+                break
+            after_id = page[-1].id
+    if chunk:
+        yield chunk
+
+
+def without_transmitted(chunks, TransmissionAudit, grade, plugin_configuration_id):  # noqa: N803
+    """Each chunk without the enrollments whose latest successful transmission carried ``grade``."""
+    wanted = normalize_grade(grade)
+    for chunk in chunks:
+        sent_grades = latest_transmitted_grades(TransmissionAudit, [enrollment.id for enrollment in chunk],
+                                                plugin_configuration_id=plugin_configuration_id)
+        yield [enrollment for enrollment in chunk
+               if enrollment.id not in sent_grades or sent_grades[enrollment.id] != wanted]
+
+
+class LmsWorkers:
+    """
+    Threads that run the LMS tasks of one export, run-level tasks first.
+
+    ``submit(work, *args, urgent=, after=)`` returns a ``Future``; the task is queued once the
+    future ``after`` is done, so that no worker ever waits for another task. With one worker
+    (the reference path) every task runs at once, in the exporting thread.
+    """
+
+    def __init__(self, concurrency):
+        self._threads = []
+        self._tasks = queue.PriorityQueue()
+        self._order = count()
+        self._closed = False
+        if concurrency > 1:
+            self._threads = [threading.Thread(target=self._work, name=f'enterprise-export-{index}', daemon=True)
+                             for index in range(concurrency)]
+            for thread in self._threads:
+                thread.start()
+
+    @property
+    def threaded(self):
+        return bool(self._threads)
+
+    def submit(self, work, *args, urgent=False, after=None):
+        future = Future()
+        task = (0 if urgent else 1, next(self._order), future, work, args)
+        if after is None or after.done():
+            self._queue(task)
+        else:
+            after.add_done_callback(lambda _: self._queue(task))
+        return future
+
+    def _queue(self, task):
+        if not self._threads:
+            _run(*task[2:])
+        elif not self._closed:
+            self._tasks.put(task)
+
+    def _work(self):
+        while True:
+            task = self._tasks.get()
+            if task[2] is None:
+                return
+            _run(*task[2:])
+
+    def close(self):
+        """Drop the tasks not started, and wait for the running ones."""
+        self._closed = True
+        while True:
+            try:
+                self._tasks.get_nowait()[2].cancel()
+            except queue.Empty:
+                break
+        for _ in self._threads:
+            self._tasks.put((-1, next(self._order), None, None, None))
+        for thread in self._threads:
+            thread.join()
+
+
+def _run(future, work, args):
+    if not future.set_running_or_notify_cancel():
+        return
+    try:
+        future.set_result(work(*args))
+    except BaseException as error:  # noqa: BLE001 - handed to the exporting thread, which raises it
+        future.set_exception(error)
+
+
+@dataclass
+class _QueuedChunk:
+    chunk: list
+    tasks: list  # (enrollments, future of (RunFacts, answers or None)) in enrollment order
 
 
 class ChunkPipeline:
     """
-    The chunked, concurrent machinery of ``LearnerExporter`` (a mixin: it uses the exporter's
-    LMS clients, ``prepare_chunk`` and ``is_audit_enrollment``).
+    The chunked, concurrent machinery under one export of a ``LearnerExporter``.
+
+    ``answers(chunks, work)`` yields ``(enrollment, answer)`` for each consenting enrollment of
+    the chunks, in order, where ``work(run)`` (called in a worker thread with a ``LearnerRun``,
+    HTTP only) answered something other than None. With ``course_details``, the enrollments
+    of a run the Course API does not know or could not tell about are left out (logged);
+    ``grade_listings`` adds the bulk grade listing to the enrollment listing of a run.
+
+    It uses of the exporter: its customer, LMS clients and session, ``prepare_chunk`` and
+    ``finish_chunk`` (exporting thread), ``is_audit_enrollment`` and its course-details cache.
     """
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._listings = {}
-        self._pool = None
-        self.lms_failures = LmsFailures()
+    def __init__(self, exporter, *, course_details, grade_listings):
+        self.exporter = exporter
+        self.course_details = course_details
+        self.grade_listings = grade_listings
+        self._latest_facts = {}  # course id -> the future RunFacts of the latest chunk with the run
 
-    @staticmethod
-    def _finished(pending):
-        """A submitted chunk with its answers in (waiting for them); None stays None."""
-        if pending is None:
-            return None
-        chunk, runs, submitted = pending
-        return chunk, runs, _results(submitted)
+    def answers(self, chunks, work):
+        with self._workers() as workers:
+            queued = deque()
+            for chunk in chunks:
+                queued.append(self._queue_chunk(chunk, work, workers))
+                if len(queued) > CHUNKS_AHEAD:
+                    yield from self._chunk_answers(queued.popleft())
+            while queued:
+                yield from self._chunk_answers(queued.popleft())
 
-    def _enrollment_chunks(self, enrollments):
-        """
-        Yield lists of at most ``transmission_chunk_size`` enrollments, in (course_id, id) order.
+    @contextmanager
+    def _workers(self):
+        workers = LmsWorkers(int(get_setting('ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS')))
+        try:
+            yield workers
+        finally:
+            workers.close()
 
-        The runs come from one query; each run is then read in keyset pages by id (``course_id =
-        X AND id > Y ORDER BY id``), which every database serves from the (course_id, id) index
-        and stops reading at the page's end. A single ``(course_id, id) > (X, Y)`` condition
-        would make the database sort all of the customer's enrollments for every page.
-        """
-        size = max(1, int(getattr(self.enterprise_configuration, 'transmission_chunk_size', 0) or 500))
-        course_ids = list(enrollments.order_by('course_id').values_list('course_id', flat=True).distinct())
-        chunk = []
-        for course_id in course_ids:
-            after_id = 0
-            while True:
-                wanted = size - len(chunk)
-                page = list(enrollments.filter(course_id=course_id, id__gt=after_id).order_by('id')[:wanted])
-                chunk.extend(page)
-                if len(chunk) == size:
-                    yield chunk
-                    chunk = []
-                if len(page) < wanted:
-                    break
-                after_id = page[-1].id
-        if chunk:
-            yield chunk
+    # The exporting thread: the database, then the chunk's LMS tasks.
 
-    def _drop_transmitted(self, chunk, TransmissionAudit, grade):  # noqa: N803
-        """Leave out the enrollments whose latest successful transmission carried ``grade``."""
-        sent_grades = latest_transmitted_grades(
-            TransmissionAudit, [enrollment.id for enrollment in chunk],
-            plugin_configuration_id=getattr(self.enterprise_configuration, 'id', None),
-        )
-        wanted = normalize_grade(grade)
-        return [
-            enrollment for enrollment in chunk
-            if enrollment.id not in sent_grades or sent_grades[enrollment.id] != wanted
-        ]
-
-    def _reportable_runs(self, chunk, need_course_details):
-        """
-        Pair each enrollment of the chunk that may be reported with its ``LearnerRun``.
-
-        ``_consenting`` (the database) then ``_runs_of`` (the Course API).
-        """
-        return self._runs_of(self._consenting(chunk), need_course_details)
+    def _queue_chunk(self, chunk, work, workers):
+        consenting = self._consenting(chunk)
+        if consenting and workers.threaded:
+            self._fetch_token()
+        now, audit_modes = timezone.now(), frozenset(get_setting('ENTERPRISE_COURSE_ENROLLMENT_AUDIT_MODES'))
+        minimum = int(get_setting('ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS'))
+        latest, tasks = {}, []
+        for course_id, group in groupby(consenting, key=lambda enrollment: enrollment.course_id):
+            enrollments = list(group)
+            learners = [(enrollment.id, learner_username(enrollment)) for enrollment in enrollments]
+            previous = self._latest_facts.get(course_id)
+            facts = workers.submit(
+                self._run_facts, course_id, [username for _, username in learners], previous,
+                self.exporter._course_details.get(course_id, _NOT_ASKED), (now, audit_modes, minimum),
+                urgent=True, after=previous,
+            )
+            latest[course_id] = facts
+            for start in range(0, len(enrollments), ENROLLMENTS_PER_TASK):
+                end = start + ENROLLMENTS_PER_TASK
+                tasks.append((enrollments[start:end],
+                              workers.submit(self._ask_learners, work, facts, learners[start:end], after=facts)))
+        self._latest_facts = latest  # runs come in order: a run of no later chunk is done with
+        return _QueuedChunk(chunk, tasks)
 
     def _consenting(self, chunk):
         """
@@ -148,50 +300,9 @@ class ChunkPipeline:
         few queries per chunk, and ``prepare_chunk``.
         """
         self._load_users(chunk)
-        self.prepare_chunk(chunk)
+        self.exporter.prepare_chunk(chunk)
         consented = self._consented_ids(chunk)
         return [enrollment for enrollment in chunk if enrollment.id in consented]
-
-    def _runs_of(self, enrollments, need_course_details):
-        """
-        ``(enrollment, LearnerRun)`` pairs; when ``need_course_details``, without the runs the
-        Course API does not know or could not tell about (asked all at once, once per run).
-        """
-        details = self._chunk_course_details({enrollment.course_id for enrollment in enrollments}) \
-            if need_course_details else {}
-        runs = []
-        for enrollment in enrollments:
-            run_details = details.get(enrollment.course_id)
-            if need_course_details and not isinstance(run_details, dict):
-                self._log_missing_details(enrollment, run_details)
-                continue
-            runs.append((enrollment, LearnerRun(
-                enrollment.id, enrollment.course_id, learner_username(enrollment), run_details,
-            )))
-        return runs
-
-    def _chunk_course_details(self, course_ids):
-        """The details of each run (a dict, None when unknown, or the failure), asked at once for new runs."""
-        missing = sorted(course_id for course_id in course_ids if course_id not in self._course_details)
-        answers = self._parallel_map(lambda course_id: _attempt(self.course_api.get_course_details, course_id),
-                                     missing)
-        failures = {}
-        for course_id, answer in zip(missing, answers, strict=True):
-            if isinstance(answer, Exception):
-                failures[course_id] = answer  # not kept: the next chunk asks again
-            else:
-                self._course_details[course_id] = answer
-        return {course_id: failures.get(course_id, self._course_details.get(course_id)) for course_id in course_ids}
-
-    def _log_missing_details(self, enrollment, failure):
-        extra = {'enrollment_id': enrollment.id, 'course_id': enrollment.course_id}
-        if failure is None:
-            LOGGER.error('Skipped enrollment %s: the Course API has no details for %s',
-                         enrollment.id, enrollment.course_id, extra=extra)
-        else:
-            self.lms_failures.add_failure()
-            LOGGER.error('Skipped enrollment %s: course details of %s failed: %s',
-                         enrollment.id, enrollment.course_id, lms_failure_reason(failure), extra=extra)
 
     @staticmethod
     def _load_users(chunk):
@@ -207,6 +318,7 @@ class ChunkPipeline:
         Same rule as ``enterprise_export.models.has_granted_consent``: the run's row, else the
         course key's row, else no consent.
         """
+        course_keys = {course_id: get_course_key(course_id) for course_id in {e.course_id for e in chunk}}
         wanted = {}
         for enrollment in chunk:
             username = learner_username(enrollment)
@@ -214,154 +326,139 @@ class ChunkPipeline:
                 LOGGER.warning('Skipped enrollment %s: its learner has no LMS user', enrollment.id,
                                extra={'enrollment_id': enrollment.id})
                 continue
-            wanted[enrollment.id] = (username, enrollment.course_id, get_course_key(enrollment.course_id))
-        course_ids = {run for _, run, _ in wanted.values()} | {key for _, _, key in wanted.values() if key}
+            wanted[enrollment.id] = (username, enrollment.course_id)
         granted = {
             (username, course_id): is_granted
             for username, course_id, is_granted in get_consent_model()._default_manager.filter(
-                enterprise_customer=self.enterprise_customer,
-                username__in={username for username, _, _ in wanted.values()},
-                course_id__in=course_ids,
+                enterprise_customer=self.exporter.enterprise_customer,
+                username__in={username for username, _ in wanted.values()},
+                course_id__in={run for _, run in wanted.values()} | {key for key in course_keys.values() if key},
             ).values_list('username', 'course_id', 'granted')
         }
-        consented = set()
-        for enrollment_id, (username, run_id, course_key) in wanted.items():
-            consent = granted.get((username, run_id), granted.get((username, course_key)))
-            if consent:
-                consented.add(enrollment_id)
-        return consented
-
-    def _load_listings(self, runs, with_grades):
-        """
-        ``runs`` with their run's bulk listings: the enrollment listing (and, ``with_grades``, the
-        grade listing where some learner takes the grades path) of each run with at least
-        ``ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS`` learners among ``runs``, fetched all at
-        once; the learners of other runs are asked about one by one. Only the listings of this
-        chunk's runs are kept (chunks come in run order, so a run spanning chunks is listed once).
-        """
-        counts = Counter(run.course_id for _, run in runs)
-        self._listings = {course_id: listing for course_id, listing in self._listings.items() if course_id in counts}
-        minimum = int(get_setting('ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS'))
-        if minimum > 0:
-            self._fetch_run_listings(runs, [course_id for course_id, count in counts.items() if count >= minimum],
-                                     with_grades)
-        return [(enrollment, replace(run, listing=self._listings.get(run.course_id))) for enrollment, run in runs]
-
-    def _fetch_run_listings(self, runs, listed, with_grades):
-        self._fetch_listings([(course_id, 'modes') for course_id in listed if course_id not in self._listings] + [
-            (course_id, 'grades') for course_id in listed
-            if with_grades and course_id not in self._listings and not self._instructor_paced(course_id, runs)
-        ])
-        if with_grades:  # instructor-paced runs need grades only for their audit enrollments
-            self._fetch_listings([
-                (course_id, 'grades') for course_id in listed
-                if course_id in self._listings and self._listings[course_id].grades is None
-                and self._has_audit_learners(course_id, runs)
-            ])
-
-    def _fetch_listings(self, wanted):
-        """Fetch ``(course_id, 'modes' | 'grades')`` listings at once into ``self._listings``."""
-        answers = self._parallel_map(lambda item: _attempt(self._listing, *item), wanted)
-        # modes first: a grade listing joins its run's listing
-        ordered = sorted(zip(wanted, answers, strict=True), key=lambda pair: pair[0][1] != 'modes')
-        for (course_id, kind), answer in ordered:
-            if isinstance(answer, Exception):
-                LOGGER.warning('Bulk %s listing of %s failed (%s): asking about its learners one by one',
-                               kind, course_id, lms_failure_reason(answer), extra={'course_id': course_id})
-            elif kind == 'modes':
-                self._listings[course_id] = RunListing(answer)
-            elif course_id in self._listings:
-                self._listings[course_id].grades = answer
-
-    def _listing(self, course_id, kind):
-        if kind == 'modes':
-            return {row['user']: row.get('mode') for row in self.enrollment_api.iter_course_enrollments(course_id)
-                    if isinstance(row, dict) and 'user' in row}
-        return {row['username']: row for row in self.grades_api.iter_course_grades(course_id)
-                if isinstance(row, dict) and 'username' in row}
-
-    @staticmethod
-    def _instructor_paced(course_id, runs):
-        details = next(run.course_details for _, run in runs if run.course_id == course_id) or {}
-        return details.get('pacing') == 'instructor'
-
-    def _has_audit_learners(self, course_id, runs):
-        modes = self._listings[course_id].modes
-        return any(self.is_audit_enrollment(modes.get(run.username)) for _, run in runs if run.course_id == course_id)
-
-    def _map_lms(self, work, runs):
-        """``work`` applied to each run, results in the runs' order; a failing run gives None (logged)."""
-        return self._parallel_map(lambda run: self._guarded(work, run), runs)
-
-    def _submit(self, work, runs):
-        """Start ``work`` on each run in the export's workers; ``_results`` waits for the answers."""
-        if self._pool is None:
-            return self._map_lms(work, runs)
-        if runs:
-            self._fetch_token()
-        return [self._pool.submit(self._guarded, work, run) for run in runs]
-
-    @contextmanager
-    def _lms_workers(self):
-        """
-        The worker threads of a whole export (none on the reference path): at most
-        ``ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS`` calls in flight.
-        """
-        concurrency = int(get_setting('ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS'))
-        if concurrency <= 1 or self._pool is not None:
-            yield
-            return
-        self._pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix='enterprise-export')
-        try:
-            yield
-        finally:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        return {
+            enrollment_id for enrollment_id, (username, run_id) in wanted.items()
+            if granted.get((username, run_id), granted.get((username, course_keys[run_id])))
+        }
 
     def _fetch_token(self):
         """Get the OAuth token before a fan-out, so that the workers do not all ask for it at once."""
         try:
-            self.lms_session.get_jwt_access_token()
+            self.exporter.lms_session.get_jwt_access_token()
         except LMS_FAILURES as error:
             raise_if_credentials_refused(error)
             LOGGER.error('Could not get an LMS access token: %s', lms_failure_reason(error))
 
-    def _parallel_map(self, function, items):
-        """
-        ``function`` applied to each item, results in the items' order.
+    # The exporting thread: the answers, in order.
 
-        Up to ``ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS`` items are worked on at once (1: one
-        after the other, the reference path). The OAuth token is fetched before the fan-out.
-        ``function`` must make HTTP calls only: it runs in worker threads.
-        """
-        concurrency = int(get_setting('ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS'))
-        if concurrency <= 1 or len(items) <= 1:
-            return [function(item) for item in items]
-        self._fetch_token()
-        if self._pool is not None:  # idle here: the export waits for a chunk before the next one's runs
-            return list(self._pool.map(function, items))
-        with ThreadPoolExecutor(max_workers=min(concurrency, len(items)),
-                                thread_name_prefix='enterprise-export') as pool:
-            return list(pool.map(function, items))
+    def _chunk_answers(self, queued):
+        for enrollments, task in queued.tasks:
+            facts, answers = task.result()
+            if answers is None:
+                for enrollment in enrollments:
+                    self._log_missing_details(enrollment, facts.details)
+                continue
+            if self.course_details:
+                self.exporter._course_details.setdefault(facts.course_id, facts.details)
+            for enrollment, answer in zip(enrollments, answers, strict=True):
+                if answer is not None:
+                    yield enrollment, answer
+        self.exporter.finish_chunk(queued.chunk)
+
+    def _log_missing_details(self, enrollment, failure):
+        extra = {'enrollment_id': enrollment.id, 'course_id': enrollment.course_id}
+        if failure is None:
+            LOGGER.error('Skipped enrollment %s: the Course API has no details for %s',
+                         enrollment.id, enrollment.course_id, extra=extra)
+        else:
+            self.exporter.lms_failures.add_failure()
+            LOGGER.error('Skipped enrollment %s: course details of %s failed: %s',
+                         enrollment.id, enrollment.course_id, lms_failure_reason(failure), extra=extra)
+
+    # Worker threads: HTTP only, on plain values.
+
+    def _ask_learners(self, work, facts, learners):
+        """``work`` on each learner of one run; (RunFacts, None) when the run has no usable details."""
+        run_facts = facts.result()
+        if self.course_details and not isinstance(run_facts.details, dict):
+            return run_facts, None
+        return run_facts, [self._guarded(work, LearnerRun(enrollment_id, username, run_facts))
+                           for enrollment_id, username in learners]
 
     def _guarded(self, work, run):
         try:
             answer = work(run)
         except LMS_FAILURES as error:
             raise_if_credentials_refused(error)
-            self.lms_failures.add_failure()
+            self.exporter.lms_failures.add_failure()
             LOGGER.error('Skipped enrollment %s in %s this run: the LMS failed: %s',
                          run.enrollment_id, run.course_id, lms_failure_reason(error),
                          extra={'enrollment_id': run.enrollment_id, 'course_id': run.course_id})
             LOGGER.debug('LMS failure detail', exc_info=True)
             return None
-        self.lms_failures.add_answer()
+        self.exporter.lms_failures.add_answer()
         return answer
 
+    def _run_facts(self, course_id, usernames, previous, known_details, chunk_values):
+        """
+        The ``RunFacts`` of a run for one chunk: what the chunk before with the run learned, or
+        else the course details (unless asked and known), and the bulk listings this chunk needs.
+        """
+        now, audit_modes, minimum = chunk_values
+        prior = previous.result() if previous is not None else None
+        details, listing = None, None
+        if self.course_details:
+            details = self._course_details(course_id, prior, known_details)
+        if isinstance(details, dict) or not self.course_details:  # no listing for a run left out
+            listing = self._run_listing(course_id, usernames, details, prior.listing if prior else None, minimum)
+        return RunFacts(course_id, details, listing, now, audit_modes)
 
-def _results(submitted):
-    """The answers of ``_submit``, in order (waiting for the workers when there are any)."""
-    return [item.result() if isinstance(item, Future) else item for item in submitted]
+    def _course_details(self, course_id, prior, known_details):
+        if prior is not None and not isinstance(prior.details, Exception):
+            return prior.details
+        if known_details is not _NOT_ASKED:
+            return known_details
+        return _attempt(self.exporter.course_api.get_course_details, course_id)  # a failure is asked again
+
+    def _run_listing(self, course_id, usernames, details, listing, minimum):
+        """
+        The run's bulk listings, when at least ``minimum`` of the chunk's learners are in the run
+        (or an earlier chunk listed it): the enrollment listing, and with ``grade_listings`` the
+        grade listing where some learner takes the grades path. A failed listing is logged, and
+        its learners are asked about one by one.
+        """
+        if listing is None and (minimum <= 0 or len(usernames) < minimum):
+            return None
+        if listing is None:
+            modes = self._listing(course_id, 'modes')
+            if modes is None:
+                return None
+            listing = RunListing(modes)
+        if self.grade_listings and listing.grades is None and self._grades_path(details, listing, usernames):
+            grades = self._listing(course_id, 'grades')
+            if grades is not None:
+                listing = RunListing(listing.modes, grades)
+        return listing
+
+    def _grades_path(self, details, listing, usernames):
+        """True when some learner takes the grades path: a self-paced run, or an audit learner."""
+        if not isinstance(details, dict) or details.get('pacing') != 'instructor':
+            return True
+        return any(self.exporter.is_audit_enrollment(listing.modes.get(username)) for username in usernames)
+
+    def _listing(self, course_id, kind):
+        """The run's ``'modes'`` or ``'grades'`` listing by username; None when it failed (logged)."""
+        try:
+            if kind == 'modes':
+                return {row['user']: row.get('mode')
+                        for row in self.exporter.enrollment_api.iter_course_enrollments(course_id)
+                        if isinstance(row, dict) and 'user' in row}
+            return {row['username']: row for row in self.exporter.grades_api.iter_course_grades(course_id)
+                    if isinstance(row, dict) and 'username' in row}
+        except LMS_FAILURES as error:
+            raise_if_credentials_refused(error)
+            LOGGER.warning('Bulk %s listing of %s failed (%s): asking about its learners one by one',
+                           kind, course_id, lms_failure_reason(error), extra={'course_id': course_id})
+            return None
 
 
 def _attempt(function, *args):
