@@ -3,18 +3,25 @@ Benchmark of the learner exporter against the demo stand-in over real HTTP (``ma
 
 Population: N enrollments of one customer over 20 runs, half instructor-paced (certificates),
 half self-paced (grades), consent granted for all; every LMS call answered after a fixed
-latency. For each case it prints one JSON line: N, latency, wall seconds, SQL queries and LMS
-calls per enrollment, peak memory (RSS of the export process), and the speed-up over the
-reference path (concurrency 1, no bulk listings) measured in the same run.
+latency. For each case it prints one JSON line: N, latency, concurrency, wall seconds,
+exporter CPU per enrollment, SQL queries and LMS calls per enrollment, peak memory (RSS of
+the export process), the bound the case sits at, and, measured in the same run against the
+same stand-in and database:
 
-The reference path costs two sequential LMS calls per enrollment, so at 100,000 enrollments
-it would run for half an hour: it is measured on the first ``--reference-limit`` enrollments
-of a second customer (the same mix) and its time per enrollment is compared; the line says
-how many enrollments it was measured on.
+* ``baseline_*``: the exporter of commit ``BASELINE`` (the code before issue 12), exported
+  from ``git archive`` into a temporary directory (skipped outside a git checkout);
+* ``reference_*``: the reference path (concurrency 1, no bulk listings), which makes two
+  sequential LMS calls per enrollment; it is measured on the first enrollments of a second
+  customer (at most ``--reference-limit``, and no more than about 20 seconds of LMS
+  latency), and compared per enrollment.
+
+The bound: the LMS floor is ``LMS calls x latency / concurrency``; the CPU floor is the
+exporter's CPU time (one core: the GIL). ``bound`` names the larger, ``wall_over_floor`` says
+how close the export came to it. The last line checks the issue's targets.
 
     python -m benchmarks.bench_export                      # the cases of the issue
-    python -m benchmarks.bench_export --case 2000:5 --case 20000:0
-    python -m benchmarks.bench_export --concurrency 16    # another concurrency
+    python -m benchmarks.bench_export --case 2000:5 --case 20000:50:32
+    python -m benchmarks.bench_export --baseline none     # without the baseline
 
 Each export runs in its own process (so that peak memory is its own), the stand-in in another.
 """
@@ -29,8 +36,10 @@ import tempfile
 import time
 import urllib.request
 
-DEFAULT_CASES = ['2000:0', '2000:5', '20000:0', '20000:5', '100000:5']
+DEFAULT_CASES = ['2000:0', '2000:5', '20000:0', '20000:5', '100000:5', '20000:50:8', '20000:50:32']
+BASELINE = '23b0370'
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REFERENCE_LATENCY_BUDGET_SECONDS = 20
 
 
 def django_setup(db_path, standin_url=''):
@@ -90,56 +99,130 @@ def lms_calls(standin_url):
 
 # The orchestrator.
 
-def run_python(*args):
-    completed = subprocess.run([sys.executable, '-m', 'benchmarks.bench_export', *args], cwd=HERE, check=True,
-                               capture_output=True, text=True)
-    return completed.stdout
+def run_python(*args, cwd=HERE):
+    completed = subprocess.run([sys.executable, '-m', 'benchmarks.bench_export', *args], cwd=cwd, check=True,
+                               capture_output=True, text=True, env={**os.environ, 'PYTHONPATH': cwd})
+    return json.loads(completed.stdout) if args[0] == 'export' else completed.stdout
 
 
-def measure_case(enrollments, latency_ms, options, workdir):
-    reference_count = min(enrollments, options.reference_limit)
-    db_path = os.path.join(workdir, f'bench-{enrollments}.sqlite3')
+def baseline_checkout(commit, workdir):
+    """The tree of ``commit`` in ``workdir`` (None when this is not a git checkout)."""
+    target = os.path.join(workdir, f'baseline-{commit}')
+    try:
+        archive = subprocess.run(['git', 'archive', commit], cwd=HERE, check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    os.makedirs(target)
+    subprocess.run(['tar', '-x', '-C', target], input=archive.stdout, check=True)
+    return target
+
+
+def reference_count(enrollments, latency_ms, options):
+    """Enrollments the reference path is measured on: two sequential calls each."""
+    count = min(enrollments, options.reference_limit)
+    if latency_ms > 0:
+        count = min(count, int(REFERENCE_LATENCY_BUDGET_SECONDS * 1000 / (2 * latency_ms)))
+    return max(count, 1)
+
+
+def measure_case(case, options, workdir, baseline):
+    enrollments, latency_ms, concurrency = case
+    measured_on = reference_count(enrollments, latency_ms, options)
+    db_path = os.path.join(workdir, f'bench-{enrollments}-{measured_on}.sqlite3')
     if not os.path.exists(db_path):
-        run_python('load', '--db', db_path, '--enrollments', str(enrollments), '--reference', str(reference_count))
+        run_python('load', '--db', db_path, '--enrollments', str(enrollments), '--reference', str(measured_on))
     standin = subprocess.Popen(
         [sys.executable, '-m', 'benchmarks.standin_process', '--enrollments', str(enrollments),
-         '--reference', str(reference_count), '--latency-ms', str(latency_ms)],
+         '--reference', str(measured_on), '--latency-ms', str(latency_ms)],
         cwd=HERE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         url = standin.stdout.readline().strip()
-        fast = json.loads(run_python('export', '--db', db_path, '--standin', url, '--customer', 'bench',
-                                     '--concurrency', str(options.concurrency), '--bulk-min', str(options.bulk_min)))
-        reference = json.loads(run_python('export', '--db', db_path, '--standin', url, '--customer', 'ref',
-                                          '--concurrency', '1', '--bulk-min', '0'))
+        common = ['--db', db_path, '--standin', url]
+        fast_args = [*common, '--customer', 'bench', '--concurrency', str(concurrency),
+                     '--bulk-min', str(options.bulk_min)]
+        fast = run_python('export', *fast_args)
+        old = run_python('export', *fast_args, cwd=baseline) if baseline else None
+        reference = run_python('export', *common, '--customer', 'ref', '--concurrency', '1', '--bulk-min', '0')
     finally:
         standin.stdin.close()
         standin.wait(timeout=30)
-    per_fast = fast['wall_seconds'] / enrollments
-    per_reference = reference['wall_seconds'] / reference_count
-    return {
-        'enrollments': enrollments,
-        'latency_ms': latency_ms,
-        'concurrency': options.concurrency,
-        'bulk_listing_min_learners': options.bulk_min,
+    return summary(case, options, fast, old, (reference, measured_on))
+
+
+def summary(case, options, fast, old, measured_reference):
+    enrollments, latency_ms, concurrency = case
+    lms_floor = fast['lms_calls'] * latency_ms / 1000 / concurrency
+    floor = max(lms_floor, fast['cpu_seconds'])
+    line = {
+        'enrollments': enrollments, 'latency_ms': latency_ms, 'concurrency': concurrency,
+        'bulk_listing_min_learners': options.bulk_min, 'records': fast['records'],
         'wall_seconds': round(fast['wall_seconds'], 2),
         'exporter_cpu_seconds': round(fast['cpu_seconds'], 2),
-        'records': fast['records'],
+        'cpu_ms_per_enrollment': round(fast['cpu_seconds'] * 1000 / enrollments, 3),
+        'lms_floor_seconds': round(lms_floor, 2),
+        'bound': 'lms' if lms_floor >= fast['cpu_seconds'] else 'cpu',
+        'wall_over_floor': round(fast['wall_seconds'] / floor, 2),
         'sql_queries_per_enrollment': round(fast['sql_queries'] / enrollments, 4),
         'lms_calls_per_enrollment': round(fast['lms_calls'] / enrollments, 4),
         'peak_rss_mb': round(fast['peak_rss_mb'], 1),
-        'reference_wall_seconds': round(reference['wall_seconds'], 2),
-        'reference_measured_on': reference_count,
-        'reference_lms_calls_per_enrollment': round(reference['lms_calls'] / reference_count, 4),
-        'reference_sql_queries_per_enrollment': round(reference['sql_queries'] / reference_count, 4),
-        'speedup': round(per_reference / per_fast, 1),
     }
+    if old is not None:
+        line.update({
+            'baseline': BASELINE,
+            'baseline_wall_seconds': round(old['wall_seconds'], 2),
+            'baseline_cpu_ms_per_enrollment': round(old['cpu_seconds'] * 1000 / enrollments, 3),
+            'baseline_sql_queries_per_enrollment': round(old['sql_queries'] / enrollments, 4),
+            'baseline_lms_calls_per_enrollment': round(old['lms_calls'] / enrollments, 4),
+            'baseline_peak_rss_mb': round(old['peak_rss_mb'], 1),
+            'speedup_vs_baseline': round(old['wall_seconds'] / fast['wall_seconds'], 2),
+        })
+    reference, measured_on = measured_reference
+    line.update({
+        'reference_measured_on': measured_on,
+        'reference_wall_seconds': round(reference['wall_seconds'], 2),
+        'reference_lms_calls_per_enrollment': round(reference['lms_calls'] / measured_on, 4),
+        'speedup_vs_reference': round(reference['wall_seconds'] / measured_on
+                                      / (fast['wall_seconds'] / enrollments), 1),
+    })
+    return line
+
+
+def targets(lines):
+    """The issue's targets, checked on the lines of this run (absent cases are not checked)."""
+    by_case = {(line['enrollments'], line['latency_ms'], line['concurrency']): line for line in lines}
+    checks = {}
+    for case in [(2000, 5.0, 8), (20000, 5.0, 8)]:
+        if case in by_case and 'speedup_vs_baseline' in by_case[case]:
+            checks[f'{case[0]}@5ms >= 1.6x baseline'] = by_case[case]['speedup_vs_baseline'] >= 1.6
+    if (20000, 0.0, 8) in by_case:
+        checks['20000@0ms CPU <= 0.3 ms/enrollment'] = by_case[(20000, 0.0, 8)]['cpu_ms_per_enrollment'] <= 0.3
+    if (20000, 50.0, 32) in by_case:
+        line = by_case[(20000, 50.0, 32)]
+        checks['20000@50ms c32 within 1.2x LMS floor'] = line['wall_seconds'] <= 1.2 * line['lms_floor_seconds']
+    if (100000, 5.0, 8) in by_case and (20000, 5.0, 8) in by_case:
+        ratio = by_case[(100000, 5.0, 8)]['peak_rss_mb'] / by_case[(20000, 5.0, 8)]['peak_rss_mb']
+        checks[f'peak RSS 100000 / 20000 = {ratio:.2f} <= 1.5'] = ratio <= 1.5
+    checks['queries and LMS calls per enrollment no worse than baseline'] = all(
+        line['sql_queries_per_enrollment'] <= line['baseline_sql_queries_per_enrollment']
+        and line['lms_calls_per_enrollment'] <= line['baseline_lms_calls_per_enrollment']
+        for line in lines if 'baseline' in line
+    )
+    return {'targets': checks, 'all_met': all(checks.values())}
+
+
+def parse_case(text, concurrency):
+    parts = text.split(':')
+    return int(parts[0]), float(parts[1]), int(parts[2]) if len(parts) > 2 else concurrency
 
 
 def orchestrate(options):
     with tempfile.TemporaryDirectory(prefix='enterprise-export-bench-') as workdir:
+        baseline = None if options.baseline == 'none' else baseline_checkout(options.baseline, workdir)
+        lines = []
         for case in options.case or DEFAULT_CASES:
-            enrollments, latency = case.split(':')
-            print(json.dumps(measure_case(int(enrollments), float(latency), options, workdir)), flush=True)
+            lines.append(measure_case(parse_case(case, options.concurrency), options, workdir, baseline))
+            print(json.dumps(lines[-1]), flush=True)
+        print(json.dumps(targets(lines)), flush=True)
 
 
 def main():
@@ -155,12 +238,15 @@ def main():
     exporter.add_argument('--customer', required=True)
     exporter.add_argument('--concurrency', type=int, required=True)
     exporter.add_argument('--bulk-min', type=int, required=True)
-    parser.add_argument('--case', action='append', metavar='N:LATENCY_MS',
+    parser.add_argument('--case', action='append', metavar='N:LATENCY_MS[:CONCURRENCY]',
                         help=f'a case to run (repeatable); default: {" ".join(DEFAULT_CASES)}')
-    parser.add_argument('--concurrency', type=int, default=8, help='fast path concurrency (default: the setting\'s 8)')
+    parser.add_argument('--concurrency', type=int, default=8,
+                        help="concurrency of cases that name none (default: the setting's 8)")
     parser.add_argument('--bulk-min', type=int, default=20, help='fast path bulk-listing threshold (default 20)')
     parser.add_argument('--reference-limit', type=int, default=5000,
                         help='measure the reference path on at most this many enrollments (default 5000)')
+    parser.add_argument('--baseline', default=BASELINE,
+                        help=f'the commit to compare with (default {BASELINE}; "none" to skip)')
     options = parser.parse_args()
     {'load': load, 'export': export}.get(options.command, orchestrate)(options)
 

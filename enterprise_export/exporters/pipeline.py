@@ -44,8 +44,10 @@ LMS_FAILURES = (HttpError, requests.RequestException, ValueError, KeyError, Type
 # Enrollments per worker task: enough to make a task's own cost small against its calls, few
 # enough that a chunk's tasks spread over every worker.
 ENROLLMENTS_PER_TASK = 10
-# Chunks whose LMS work is queued while the answers of an earlier one are read.
-CHUNKS_AHEAD = 2
+# Chunks whose LMS work is queued while the answers of an earlier one are read: at least two,
+# and more with more workers, since a chunk whose runs are answered by listings keeps none busy.
+MIN_CHUNKS_AHEAD = 2
+WORKERS_PER_CHUNK_AHEAD = 4
 _NOT_ASKED = object()
 
 # Where a chunk's enrollment keeps its learner's Django user, loaded once for the whole chunk:
@@ -165,6 +167,7 @@ class LmsWorkers:
     """
 
     def __init__(self, concurrency):
+        self.concurrency = concurrency
         self._threads = []
         self._tasks = queue.PriorityQueue()
         self._order = count()
@@ -252,10 +255,11 @@ class ChunkPipeline:
 
     def answers(self, chunks, work):
         with self._workers() as workers:
+            ahead = max(MIN_CHUNKS_AHEAD, workers.concurrency // WORKERS_PER_CHUNK_AHEAD)
             queued = deque()
             for chunk in chunks:
                 queued.append(self._queue_chunk(chunk, work, workers))
-                if len(queued) > CHUNKS_AHEAD:
+                if len(queued) > ahead:
                     yield from self._chunk_answers(queued.popleft())
             while queued:
                 yield from self._chunk_answers(queued.popleft())
