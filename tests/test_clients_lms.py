@@ -217,3 +217,12 @@ def test_no_proxy_for_the_lms_host_is_honoured(monkeypatch):
     monkeypatch.setenv('HTTP_PROXY', 'http://proxy.internal:3128')
     monkeypatch.setenv('NO_PROXY', 'lms.internal')
     assert 'http' not in build_lms_session().proxies
+
+
+def test_a_redirect_is_followed_with_the_token(http, token):
+    moved = f'{LMS}/api/courses/v2/courses/{RUN}/'
+    http.get(f'{LMS}/api/courses/v1/courses/{RUN}/', status=301, headers={'Location': moved})
+    http.get(moved, json={'course_id': RUN, 'pacing': 'self'})
+    assert CourseApiClient('worker').get_course_details(RUN)['pacing'] == 'self'
+    assert last_url(http) == moved
+    assert http.calls[-1].request.headers['Authorization'] == f'JWT {TOKEN}'

@@ -5,13 +5,14 @@ per enrollment.
 """
 
 import datetime
+import threading
 
 import pytest
 import responses
 import time_machine
 from django.db import transaction
 from django.test import override_settings
-from hypothesis import HealthCheck, given
+from hypothesis import HealthCheck, assume, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
@@ -30,7 +31,6 @@ pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 6, 1, 12, tzinfo=datetime.UTC)
 RUNS = [f'course-v1:Org+C{index}+2026' for index in range(4)]
 REFERENCE = {'ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS': 1, 'ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS': 0}
-FAST = {'ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS': 8, 'ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS': 1}
 
 run_strategy = st.fixed_dictionaries({
     'known': st.sampled_from([True, True, True, False]),
@@ -52,10 +52,15 @@ learner_strategy = st.fixed_dictionaries({
 })
 population_strategy = st.fixed_dictionaries({
     'runs': st.lists(run_strategy, min_size=len(RUNS), max_size=len(RUNS)),
-    'learners': st.lists(learner_strategy, min_size=1, max_size=30),
+    'learners': st.lists(learner_strategy, min_size=6, max_size=40),
     'audit_reporting': st.booleans(),
-    'chunk_size': st.integers(1, 9),
+    'chunk_size': st.integers(1, 5),  # several chunks, some runs spanning chunks
     'transmitted_grade': st.sampled_from([None, 'Pass']),
+    # the fast path: every run listed, some runs listed, or none (concurrency alone)
+    'fast': st.fixed_dictionaries({
+        'ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS': st.sampled_from([2, 8, 32]),
+        'ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS': st.sampled_from([1, 3, 0]),
+    }),
 })
 
 
@@ -110,6 +115,7 @@ def export(configuration, path, transmitted_grade):
 @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(population=population_strategy)
 def test_fast_and_reference_paths_yield_the_same_records(population):
+    assume(len({learner['run'] for learner in population['learners']}) >= 2)
     with transaction.atomic(), time_machine.travel(NOW, tick=False), \
             responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         lms = FakeLms(mock)
@@ -118,7 +124,7 @@ def test_fast_and_reference_paths_yield_the_same_records(population):
             'enterprise_customer': customer, 'transmission_chunk_size': population['chunk_size'], 'id': 1})()
         reference = export(configuration, REFERENCE, population['transmitted_grade'])
         reference_calls = dict(lms.calls)
-        fast = export(configuration, FAST, population['transmitted_grade'])
+        fast = export(configuration, population['fast'], population['transmitted_grade'])
         assert fast == reference
         # the reference path never lists; the fast path asks at most as often per learner
         assert reference_calls.get('enrollments', 0) == 0
@@ -179,3 +185,37 @@ def test_a_failed_listing_falls_back_to_per_learner_calls(lms, settings):
         records = list(LearnerExporter('worker', configuration).export())
     assert [record.grade for record in records] == ['Pass'] * 10
     assert lms.calls['enrollment'] == 10
+
+
+def test_the_next_runs_are_asked_about_before_the_first_record(lms, settings):
+    """No barrier between chunks: the course details of the runs queued ahead are asked already."""
+    settings.ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS = 1  # the tasks run as they are queued
+    customer = EnterpriseCustomerFactory()
+    for course_id in RUNS:
+        lms.add_course(course_id, pacing='self', end='2026-03-01T00:00:00Z')
+    for username, course_id in bulk_enrollments(customer, len(RUNS), RUNS):
+        lms.learner(username, course_id, passed=True)
+    configuration = type('Configuration', (), {'enterprise_customer': customer, 'transmission_chunk_size': 1,
+                                                'id': 1})()
+    with time_machine.travel(NOW, tick=False):
+        records = LearnerExporter('worker', configuration).export()
+        first = next(records)
+        assert lms.calls['course'] == 3  # this chunk's run and the two chunks queued ahead
+        assert [first.course_id] + [record.course_id for record in records] == sorted(RUNS)
+    assert lms.calls['course'] == len(RUNS)
+
+
+def test_an_export_left_early_stops_its_workers(lms, settings):
+    settings.ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS = 4
+    customer = EnterpriseCustomerFactory()
+    lms.add_course(RUNS[0], pacing='instructor', end='2026-03-01T00:00:00Z')
+    for username, course_id in bulk_enrollments(customer, 40, RUNS[:1]):
+        lms.learner(username, course_id, certificate={'is_passing': True})
+    configuration = type('Configuration', (), {'enterprise_customer': customer, 'transmission_chunk_size': 5,
+                                                'id': 1})()
+    records = LearnerExporter('worker', configuration).export()
+    next(records)
+    records.close()
+    asked = lms.calls['certificate']
+    assert not [thread for thread in threading.enumerate() if thread.name.startswith('enterprise-export')]
+    assert asked < 40 and lms.calls['certificate'] == asked

@@ -53,10 +53,32 @@ def build_lms_session():
     )
     read_environment_once(session, get_setting('LMS_INTERNAL_ROOT_URL'))
     pool_size = max(10, get_setting('ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS'))
-    adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
+    adapter = LmsAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
     session.mount('http://', adapter)
     session.mount('https://', adapter)
     return session
+
+
+class LmsAdapter(HTTPAdapter):
+    """
+    An ``HTTPAdapter`` that works out the connection-pool settings of a host once.
+
+    ``HTTPAdapter`` re-parses the URL and, when ``verify`` names a CA bundle, asks the file
+    system whether it is a directory, on every call: a system call per LMS GET. The LMS host,
+    its CA bundle and client certificate do not change during an export.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pool_settings = {}
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        scheme, _, authority = request.url.split('/', 3)[:3]
+        key = (scheme, authority, verify, cert)
+        if key not in self._pool_settings:
+            self._pool_settings[key] = super().build_connection_pool_key_attributes(request, verify, cert)
+        host_params, pool_kwargs = self._pool_settings[key]
+        return dict(host_params), dict(pool_kwargs)
 
 
 def read_environment_once(session, url=None):
