@@ -73,7 +73,7 @@ class LearnerExporter(Exporter):
         super().__init__(user, enterprise_configuration)
         self._lms_session = None
         self._clients = {}
-        self._course_details = {}
+        self.course_details_cache = {}  # course run id -> Course API details (None: unknown), kept for life
         self.lms_failures = LmsFailures()  # what the LMS could not tell about, for the run's summary
 
     # Grade words: override the properties when a channel words grades differently.
@@ -125,9 +125,9 @@ class LearnerExporter(Exporter):
 
     def get_course_details(self, course_id):
         """The run's Course API details, asked once per run for the exporter's life (None: unknown)."""
-        if course_id not in self._course_details:
-            self._course_details[course_id] = self.course_api.get_course_details(course_id)
-        return self._course_details[course_id]
+        if course_id not in self.course_details_cache:
+            self.course_details_cache[course_id] = self.course_api.get_course_details(course_id)
+        return self.course_details_cache[course_id]
 
     # Consent and audit enrollments.
 

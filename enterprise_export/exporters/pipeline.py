@@ -243,8 +243,9 @@ class ChunkPipeline:
     of a run the Course API does not know or could not tell about are left out (logged);
     ``grade_listings`` adds the bulk grade listing to the enrollment listing of a run.
 
-    It uses of the exporter: its customer, LMS clients and session, ``prepare_chunk`` and
-    ``finish_chunk`` (exporting thread), ``is_audit_enrollment`` and its course-details cache.
+    What it uses of the exporter: its customer, LMS clients and session, ``prepare_chunk`` and
+    ``finish_chunk`` (exporting thread), ``is_audit_enrollment``, ``course_details_cache`` (read
+    and filled in the exporting thread) and ``lms_failures`` (what the LMS could not tell).
     """
 
     def __init__(self, exporter, *, course_details, grade_listings):
@@ -287,7 +288,7 @@ class ChunkPipeline:
             previous = self._latest_facts.get(course_id)
             facts = workers.submit(
                 self._run_facts, course_id, [username for _, username in learners], previous,
-                self.exporter._course_details.get(course_id, _NOT_ASKED), (now, audit_modes, minimum),
+                self.exporter.course_details_cache.get(course_id, _NOT_ASKED), (now, audit_modes, minimum),
                 urgent=True, after=previous,
             )
             latest[course_id] = facts
@@ -362,7 +363,7 @@ class ChunkPipeline:
                     self._log_missing_details(enrollment, facts.details)
                 continue
             if self.course_details:
-                self.exporter._course_details.setdefault(facts.course_id, facts.details)
+                self.exporter.course_details_cache.setdefault(facts.course_id, facts.details)
             for enrollment, answer in zip(enrollments, answers, strict=True):
                 if answer is not None:
                     yield enrollment, answer
