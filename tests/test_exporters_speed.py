@@ -17,6 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from enterprise_export.exporters.learner_data import LearnerExporter
+from enterprise_export.exporters.pipeline import MIN_CHUNKS_AHEAD
 from enterprise_export.models import LearnerDataTransmissionAudit, get_consent_model, get_customer_user_model
 from enterprise_export.utils import get_course_key
 from test_utils.factories import (
@@ -190,19 +191,20 @@ def test_a_failed_listing_falls_back_to_per_learner_calls(lms, settings):
 def test_the_next_runs_are_asked_about_before_the_first_record(lms, settings):
     """No barrier between chunks: the course details of the runs queued ahead are asked already."""
     settings.ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS = 1  # the tasks run as they are queued
+    runs = [f'course-v1:Org+Ahead{index}+2026' for index in range(MIN_CHUNKS_AHEAD + 3)]
     customer = EnterpriseCustomerFactory()
-    for course_id in RUNS:
+    for course_id in runs:
         lms.add_course(course_id, pacing='self', end='2026-03-01T00:00:00Z')
-    for username, course_id in bulk_enrollments(customer, len(RUNS), RUNS):
+    for username, course_id in bulk_enrollments(customer, len(runs), runs):
         lms.learner(username, course_id, passed=True)
     configuration = type('Configuration', (), {'enterprise_customer': customer, 'transmission_chunk_size': 1,
                                                 'id': 1})()
     with time_machine.travel(NOW, tick=False):
         records = LearnerExporter('worker', configuration).export()
         first = next(records)
-        assert lms.calls['course'] == 3  # this chunk's run and the two chunks queued ahead
-        assert [first.course_id] + [record.course_id for record in records] == sorted(RUNS)
-    assert lms.calls['course'] == len(RUNS)
+        assert lms.calls['course'] == 1 + MIN_CHUNKS_AHEAD  # this chunk's run and those of the chunks ahead
+        assert [first.course_id] + [record.course_id for record in records] == sorted(runs)
+    assert lms.calls['course'] == len(runs)
 
 
 def test_an_export_left_early_stops_its_workers(lms, settings):

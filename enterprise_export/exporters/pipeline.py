@@ -46,7 +46,7 @@ LMS_FAILURES = (HttpError, requests.RequestException, ValueError, KeyError, Type
 ENROLLMENTS_PER_TASK = 10
 # Chunks whose LMS work is queued while the answers of an earlier one are read: at least two,
 # and more with more workers, since a chunk whose runs are answered by listings keeps none busy.
-MIN_CHUNKS_AHEAD = 2
+MIN_CHUNKS_AHEAD = 4
 WORKERS_PER_CHUNK_AHEAD = 4
 _NOT_ASKED = object()
 
@@ -311,8 +311,13 @@ class ChunkPipeline:
 
     @staticmethod
     def _load_users(chunk):
-        """Give each enrollment of the chunk its learner's Django user (``learner_user``), in one query."""
-        users = get_user_model().objects.in_bulk({enrollment.enterprise_customer_user.user_id for enrollment in chunk})
+        """
+        Give each enrollment of the chunk its learner's Django user (``learner_user``), in one
+        query: the fields the export reads (``username``, ``email``); another field is loaded
+        when it is read.
+        """
+        users = get_user_model().objects.only('pk', 'username', 'email').in_bulk(
+            {enrollment.enterprise_customer_user.user_id for enrollment in chunk})
         for enrollment in chunk:
             setattr(enrollment, _LEARNER_USER, users.get(enrollment.enterprise_customer_user.user_id))
 
