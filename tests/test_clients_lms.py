@@ -226,3 +226,14 @@ def test_a_redirect_is_followed_with_the_token(http, token):
     assert CourseApiClient('worker').get_course_details(RUN)['pacing'] == 'self'
     assert last_url(http) == moved
     assert http.calls[-1].request.headers['Authorization'] == f'JWT {TOKEN}'
+
+
+def test_a_closed_connection_pool_is_replaced(standin):
+    """Over real sockets: the adapter keeps a host's pool, and asks again once it was closed."""
+    standin.lms.add_course(RUN, pacing='self', end=None)
+    session = build_lms_session()
+    client = CourseApiClient('worker', session)
+    assert client.get_course_details(RUN)['pacing'] == 'self'
+    session.get_adapter(standin.url).poolmanager.clear()  # what an evicted or closed pool looks like
+    assert client.get_course_details(RUN)['pacing'] == 'self'
+    assert standin.lms.calls['course'] == 2

@@ -61,24 +61,32 @@ def build_lms_session():
 
 class LmsAdapter(HTTPAdapter):
     """
-    An ``HTTPAdapter`` that works out the connection-pool settings of a host once.
+    An ``HTTPAdapter`` that finds the connection pool of a host once, not for every call.
 
-    ``HTTPAdapter`` re-parses the URL and, when ``verify`` names a CA bundle, asks the file
-    system whether it is a directory, on every call: a system call per LMS GET. The LMS host,
-    its CA bundle and client certificate do not change during an export.
+    ``HTTPAdapter`` re-parses the URL, looks for a proxy and, when ``verify`` names a CA
+    bundle, asks the file system whether it is a directory, on every call: a system call per
+    LMS GET. The LMS host, the proxies, its CA bundle and client certificate do not change
+    during an export. A pool the pool manager has closed since is asked for again.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self._pool_settings = {}
+        self._pools = {}
 
-    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+    def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
         scheme, _, authority = request.url.split('/', 3)[:3]
-        key = (scheme, authority, verify, cert)
-        if key not in self._pool_settings:
-            self._pool_settings[key] = super().build_connection_pool_key_attributes(request, verify, cert)
-        host_params, pool_kwargs = self._pool_settings[key]
-        return dict(host_params), dict(pool_kwargs)
+        key = (scheme, authority, verify, cert, tuple(sorted((proxies or {}).items())))
+        pool = self._pools.get(key)
+        if pool is None or pool.pool is None:
+            pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
+            self._pools[key] = pool
+        return pool
+
+    def request_url(self, request, proxies):
+        """The path alone when there is no proxy (as ``HTTPAdapter`` would say), without parsing twice."""
+        if not proxies:
+            return request.path_url
+        return super().request_url(request, proxies)
 
 
 def read_environment_once(session, url=None):
