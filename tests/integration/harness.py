@@ -131,11 +131,15 @@ class ManageProcess:
         self.process.wait(30)
 
 
-def prepare(database, standin, population_size, **extra_settings):
-    """Migrate the shared database and load the demo population pointing at ``standin``; the children's env."""
+def prepare(database, standin, population_size, requests_per_minute=None, **extra_settings):
+    """
+    Migrate the shared database and load the demo population pointing at ``standin`` (with every
+    configuration's rate limit set to ``requests_per_minute`` when given); the children's env.
+    """
     env = child_env(database, standin.url, **extra_settings)
     manage(env, 'migrate', '--noinput', '--verbosity', '0')
-    manage(env, 'load_demo_data', '--learners-per-customer', str(population_size), '--standin', standin.url)
+    limit = [] if requests_per_minute is None else ['--requests-per-minute', str(requests_per_minute)]
+    manage(env, 'load_demo_data', '--learners-per-customer', str(population_size), '--standin', standin.url, *limit)
     return env
 
 

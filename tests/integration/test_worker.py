@@ -12,6 +12,7 @@ import pytest
 from celery import Celery
 
 from demo.population import API_USERNAME, build_population, expected_identities, fill_lms, received_identities
+from enterprise_export.channels import CHANNELS
 from tests.integration.harness import (
     celery_worker,
     expected_keys,
@@ -105,8 +106,10 @@ def test_bounded_load_through_a_real_worker(tmp_path, make_database, live_standi
 
     database = make_database()
     with redis_server(tmp_path) as broker:
-        env = prepare(database, live_standin, learners, broker=broker, ENTERPRISE_EXPORT_CHANNEL_RETRIES=0)
-        with celery_worker(env, tmp_path / 'worker.log'):
+        # No rate limit: this is about accounting for every completion (the limits have tests of their own).
+        env = prepare(database, live_standin, learners, requests_per_minute=0, broker=broker,
+                      ENTERPRISE_EXPORT_CHANNEL_RETRIES=0)
+        with celery_worker(env, tmp_path / 'worker.log', concurrency=len(CHANNELS)):
             results = transmit_through_worker(env, broker, timeout=1500)
 
     expected = expected_keys(expected_identities(population))

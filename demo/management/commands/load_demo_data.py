@@ -10,6 +10,7 @@ from demo.population import (
     load_population,
     point_configurations_at,
 )
+from enterprise_export.channels import CHANNELS
 
 
 class Command(BaseCommand):
@@ -20,6 +21,8 @@ class Command(BaseCommand):
                             help=f'Learners of each demo customer (default {LEARNERS_PER_CUSTOMER}).')
         parser.add_argument('--standin', metavar='URL', default='http://127.0.0.1:0',
                             help='Point the channel configurations at a running stand-in (run_demo does it itself).')
+        parser.add_argument('--requests-per-minute', type=int, metavar='N',
+                            help="Every configuration's rate limit (0: none); default: each channel's own default.")
 
     def handle(self, *args, **options):
         if options['learners_per_customer'] < 1:
@@ -28,6 +31,11 @@ class Command(BaseCommand):
         urls = channel_urls(options['standin'].rstrip('/'))
         load_population(population, urls)
         point_configurations_at(urls)
+        if options['requests_per_minute'] is not None:
+            if options['requests_per_minute'] < 0:
+                raise CommandError('--requests-per-minute must be 0 (no limit) or more.')
+            for channel in CHANNELS.values():
+                channel.configuration_model.objects.update(requests_per_minute=options['requests_per_minute'])
         cases = sorted({learner.case for learner in population})
         self.stdout.write(
             f'Demo data: {len(CUSTOMERS)} customers ({", ".join(f"{slug}: {code}" for slug, _, code in CUSTOMERS)}), '
