@@ -12,13 +12,12 @@ def make_database(tmp_path):
     made = []
 
     def make():
-        database = SharedDatabase(tmp_path / f'db{len(made)}')
+        folder = tmp_path / f'db{len(made)}'
+        folder.mkdir()
+        database = SharedDatabase(folder)
         made.append(database)
         return database
 
-    (tmp_path / 'db0').mkdir()
-    for index in range(1, 4):
-        (tmp_path / f'db{index}').mkdir()
     yield make
     for database in made:
         database.drop()
