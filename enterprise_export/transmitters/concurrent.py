@@ -2,9 +2,9 @@
 Sending the records of one configuration with several in flight (``ENTERPRISE_EXPORT_CHANNEL_CONCURRENCY``).
 
 Worker threads only make the HTTP calls (``transmitter.call_channel``). Everything else stays in
-the calling thread, as with one record at a time: the rules of SPEC section 6 (``_should_send``),
-what sending reads from the database (``_prepare``), and each audit write as soon as its answer
-is in (``_finish_record``). So the audit rows and what the channel receives are those of a
+the calling thread, as with one record at a time: the rules of SPEC section 6 (``should_send``),
+what sending reads from the database (``check_ready``), and each audit write as soon as its answer
+is in (``finish_record``). So the audit rows and what the channel receives are those of a
 sequential send:
 
 - a record waits while another record of its enrollment is in flight (the course-key record
@@ -52,12 +52,12 @@ class ConcurrentSends:
             enrollment_id = record.enterprise_course_enrollment_id
             if self._busy(enrollment_id):
                 self._held[enrollment_id].append(record)
-            elif not transmitter._should_send(record, sent_grades):
+            elif not transmitter.should_send(record, sent_grades):
                 summary.skipped += 1
             else:
-                failed = transmitter._prepare(record)
+                failed = transmitter.check_ready(record)
                 if failed is not None:
-                    transmitter._finish_record(record, failed, summary)
+                    transmitter.finish_record(record, failed, summary)
                 else:
                     self._in_flight[self._pool.submit(transmitter.call_channel, record)] = record
 
@@ -80,7 +80,7 @@ class ConcurrentSends:
         for future in done:
             record = self._in_flight.pop(future)
             self._first_answered = True
-            self.transmitter._finish_record(record, future.result(), summary)
+            self.transmitter.finish_record(record, future.result(), summary)
             self._release(record.enterprise_course_enrollment_id, queue)
 
     def _finish_all(self, summary):
@@ -89,6 +89,6 @@ class ConcurrentSends:
         for future, record in list(self._in_flight.items()):
             del self._in_flight[future]
             try:
-                self.transmitter._finish_record(record, future.result(), summary)
+                self.transmitter.finish_record(record, future.result(), summary)
             except RunAbortedError:
                 pass

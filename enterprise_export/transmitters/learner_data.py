@@ -120,17 +120,17 @@ class LearnerTransmitter(Transmitter):
             self._concurrent.send_batch(batch, sent_grades, summary)
         else:
             for record in batch:
-                if not self._should_send(record, sent_grades):
+                if not self.should_send(record, sent_grades):
                     summary.skipped += 1
                 elif dry_run:
                     summary.would_send.append(record)
                     self._sent_enrollments.add(record.enterprise_course_enrollment_id)
                 else:
-                    self._finish_record(record, self._prepare(record) or self.call_channel(record), summary)
+                    self.finish_record(record, self.check_ready(record) or self.call_channel(record), summary)
         # An enrollment's records come out together: only the last one can go on into the next batch.
         self._sent_enrollments &= {batch[-1].enterprise_course_enrollment_id}
 
-    def _finish_record(self, record, answer, summary):
+    def finish_record(self, record, answer, summary):
         """Record one send's ``answer`` and make it durable at once; a refused channel token ends the run."""
         token_error = self._apply_answer(record, *answer)
         self._save(record)
@@ -143,7 +143,11 @@ class LearnerTransmitter(Transmitter):
         if token_error is not None and token_error.refused:
             raise RunAbortedError(f'{self.channel_code} credentials refused (HTTP {token_error.status})')
 
-    def _should_send(self, record, sent_grades):
+    # What ``ConcurrentSends`` uses, in the calling thread (``call_channel`` in its workers):
+    # ``should_send``, ``check_ready``, ``finish_record``.
+
+    def should_send(self, record, sent_grades):
+        """The rules of SPEC section 6 for one record, given the batch's ``sent_grades``."""
         enrollment_id = record.enterprise_course_enrollment_id
         if not self.is_sendable(record):
             return False
@@ -152,7 +156,7 @@ class LearnerTransmitter(Transmitter):
         # The course-key record of this enrollment was just sent: its run-id record is not.
         return enrollment_id not in self._sent_enrollments
 
-    def _prepare(self, record):
+    def check_ready(self, record):
         """None when ``record`` is ready to send; else the failed answer ``(None, error)``."""
         try:
             self.prepare_send(record)
