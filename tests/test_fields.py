@@ -119,3 +119,17 @@ def test_rotate_channel_secrets_writes_every_secret_with_the_newest_key(settings
     settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['new key']
     assert [type(configuration).objects.get(pk=configuration.pk).secret for configuration in configurations] == [
         'secret-0', 'secret-1', 'secret-2']
+
+
+@pytest.mark.django_db
+def test_rotate_channel_secrets_leaves_a_secret_no_key_opens_as_it_is(settings):
+    settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['removed key']
+    lost = SAPConfigurationFactory(secret='only-the-removed-key-opens-this')
+    stored = raw_secrets(lost)
+    settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['new key']
+    out, err = io.StringIO(), io.StringIO()
+    call_command('rotate_channel_secrets', stdout=out, stderr=err)
+    assert f'SAP {lost.pk}' in err.getvalue()
+    assert raw_secrets(lost) == stored  # the token stays: putting the removed key back recovers it
+    settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['removed key']
+    assert type(lost).objects.get(pk=lost.pk).secret == 'only-the-removed-key-opens-this'
