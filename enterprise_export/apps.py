@@ -3,7 +3,7 @@
 from django.apps import AppConfig
 from django.conf import settings
 
-from enterprise_export.settings.common import source_model_defaults
+from enterprise_export.settings.common import set_missing, source_model_defaults
 
 
 class EnterpriseExportConfig(AppConfig):
@@ -34,9 +34,7 @@ class EnterpriseExportConfig(AppConfig):
         # The models' Meta.swappable and the migrations read the source-model settings when the
         # models are imported, after every AppConfig is built: a host that never called
         # plugin_settings (tests, a plain Django project) gets them here.
-        for name, value in source_model_defaults(settings).items():
-            if not hasattr(settings, name):
-                setattr(settings, name, value)
+        set_missing(settings, source_model_defaults(settings))
 
     def ready(self):
         from enterprise_export.signals import connect_openedx_events

@@ -46,18 +46,17 @@ def refused_token_status(error):
 
 class LmsFailures:
     """
-    The tally of one export: enrollments the LMS answered about, and those it could not
-    (5xx, timeout, unreadable answer). Counted from the exporter's worker threads.
+    The tally of one export: whether the LMS answered about any enrollment, and how many it
+    could not tell about (5xx, timeout, unreadable answer). Kept from the exporter's worker threads.
     """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self.answered = 0
+        self.answered = False
         self.failed = 0
 
     def add_answer(self):
-        with self._lock:
-            self.answered += 1
+        self.answered = True  # only whether any came matters: no lock, no count
 
     def add_failure(self, count=1):
         with self._lock:

@@ -9,6 +9,8 @@ from django.db.models import Q
 from opaque_keys import InvalidKeyError
 from opaque_keys.edx.keys import CourseKey
 
+from enterprise_export.audits import sent_q
+
 LOGGER = logging.getLogger(__name__)
 
 
@@ -59,7 +61,7 @@ def normalize_grade(grade):
 
 
 def _successful_rows(TransmissionAudit, subsection_id, plugin_configuration_id):  # noqa: N803
-    rows = TransmissionAudit.objects.filter(status__gte=200, status__lt=300, error_message='')
+    rows = TransmissionAudit.objects.filter(sent_q())
     if subsection_id:
         rows = rows.filter(subsection_id=subsection_id)
     else:

@@ -60,7 +60,11 @@ def plugin_settings(settings):
 
     The source models default to edx-enterprise's when its ``enterprise`` app is installed.
     """
-    defaults = {**DEFAULTS, **source_model_defaults(settings)}
+    set_missing(settings, {**DEFAULTS, **source_model_defaults(settings)})
+
+
+def set_missing(settings, defaults):
+    """Give ``settings`` each of ``defaults`` it does not define itself."""
     for name, default in defaults.items():
         if not hasattr(settings, name):
             setattr(settings, name, default)

@@ -16,6 +16,7 @@ import logging
 from django.db import connections, router
 from tqdm import tqdm
 
+from enterprise_export.audits import sent_q
 from enterprise_export.clients.exceptions import ChannelError, ChannelTokenError
 from enterprise_export.conf import get_setting
 from enterprise_export.outcomes import RunAbortedError, TransmissionSummary
@@ -231,4 +232,4 @@ class LearnerTransmitter(Transmitter):
             plugin_configuration_id=self.enterprise_configuration.pk,
             enterprise_course_enrollment_id__in=list(enrollment_ids),
             subsection_id='', superseded=False,
-        ).exclude(status__gte=200, status__lt=300, error_message='')
+        ).exclude(sent_q())

@@ -8,7 +8,6 @@ from demo.population import (
     build_population,
     channel_urls,
     load_population,
-    point_configurations_at,
 )
 from enterprise_export.channels import CHANNELS
 
@@ -29,8 +28,7 @@ class Command(BaseCommand):
             raise CommandError('--learners-per-customer must be at least 1.')
         population = build_population(options['learners_per_customer'])
         urls = channel_urls(options['standin'].rstrip('/'))
-        load_population(population, urls)
-        point_configurations_at(urls)
+        load_population(population, urls)  # points the configurations at ``urls`` too
         if options['requests_per_minute'] is not None:
             if options['requests_per_minute'] < 0:
                 raise CommandError('--requests-per-minute must be 0 (no limit) or more.')

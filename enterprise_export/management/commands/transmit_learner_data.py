@@ -123,21 +123,19 @@ class Command(BaseCommand):
 
     def _print_summary(self, summaries):
         """The table, the total line, and exit status 1 when a configuration is in error (SPEC 11)."""
-        rows = [{**row, 'error': row.get('error') or ''} for row in summaries]
+        rows = [{**row, 'error': row['error'] or ''} for row in summaries]
         widths = [max(len(str(column)), *(len(str(row[column])) for row in rows)) for column in SUMMARY_COLUMNS]
         lines = [SUMMARY_COLUMNS] + [tuple(row[column] for column in SUMMARY_COLUMNS) for row in rows]
         for line in lines:
             cells = (str(cell).ljust(width) for cell, width in zip(line, widths, strict=True))
             self.stdout.write('  '.join(cells).rstrip())
-        totals = {name: sum(row.get(name) or 0 for row in summaries) for name in COUNTED}
-        in_error = [row for row in summaries if row.get('error')]
+        totals = {name: sum(row[name] for row in summaries) for name in COUNTED}
+        in_error = [row for row in summaries if row['error']]
         self.stdout.write(f"Total: {totals['sent']} sent, {totals['skipped']} skipped, {totals['failed']} failed, "
                           f"{totals['lms_errors']} lms_errors, {len(in_error)} configurations in error.")
         fatal = [row for row in in_error if row['error'] != LOCKED or self.fail_if_locked]
         if fatal:
-            raise CommandError(f'{len(fatal)} configurations in error: '
-                               + '; '.join(f"{row['channel']} {row['configuration_id']}: {row['error']}"
-                                           for row in fatal), returncode=1)
+            raise _in_error(f"{row['channel']} {row['configuration_id']}: {row['error']}" for row in fatal)
 
     def _dry_run(self, user, configurations, output):
         rows, errors = [], []
@@ -157,7 +155,7 @@ class Command(BaseCommand):
             # On stderr: standard output is only the JSON lines, for a pipe into jq or a file.
             self.stderr.write(f'Dry run: {len(rows)} records would be sent; nothing was sent or saved.')
         if errors:
-            raise CommandError(f'{len(errors)} configurations in error: ' + '; '.join(errors), returncode=1)
+            raise _in_error(errors)
 
 
 def _dry_run_row(channel_code, configuration_id, record):
@@ -170,6 +168,12 @@ def _dry_run_row(channel_code, configuration_id, record):
         'course_completed': record.course_completed,
         'completed_timestamp': record.completed_timestamp,
     }
+
+
+def _in_error(reasons):
+    """The error that ends the command with status 1 once the summary is out (SPEC 11)."""
+    reasons = list(reasons)
+    return CommandError(f'{len(reasons)} configurations in error: ' + '; '.join(reasons), returncode=1)
 
 
 def _check_output(path):
