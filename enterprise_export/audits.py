@@ -6,7 +6,7 @@ One place for these rules, used by the API (SPEC 15) and the admin. A failed row
 left out everywhere.
 """
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery
 
 SENT = 'sent'
 FAILED = 'failed'
@@ -73,13 +73,12 @@ def listed_rows(audit_model):
 def with_last_outcome(configurations, channel):
     """
     ``configurations`` (of ``channel``) annotated with ``last_attempt`` and their latest failure
-    (``last_failure_status``, ``last_failure_message``, ``has_failure``), in the same query.
+    (``last_failure_status``, ``last_failure_message``: None when there is none), in the same query.
     """
     rows = listed_rows(channel.audit_model).filter(plugin_configuration_id=OuterRef('pk')).order_by('-modified', '-id')
     failures = rows.exclude(sent_q())
     return configurations.annotate(
         last_attempt=Subquery(rows.values('modified')[:1]),
-        has_failure=Exists(failures),
         last_failure_status=Subquery(failures.values('status')[:1]),
         last_failure_message=Subquery(failures.values('error_message')[:1]),
     )
@@ -87,7 +86,7 @@ def with_last_outcome(configurations, channel):
 
 def last_error(configuration, channel_code):
     """The reason of the latest failure of a configuration from ``with_last_outcome``, or None."""
-    if not configuration.has_failure:
+    if configuration.last_failure_message is None:  # never null on a row: no failure at all
         return None
     return failure_reason(configuration.last_failure_status, configuration.last_failure_message, channel_code)
 

@@ -184,15 +184,15 @@ def _import_one(original_channel, original):
         return outcome
     try:
         with transaction.atomic():
-            configuration = _import_configuration(original_channel, original, outcome)
             channel = CHANNELS[original_channel.code]
-            audit_model = channel.transmitter_class.audit_model
+            configuration = _import_configuration(original_channel, channel.configuration_model, original, outcome)
             original_audit = django_apps.get_model(original_channel.app_label, original_channel.audit_model)
             audits = _original_audit_rows(original_audit, original)
-            outcome.audit_rows = import_audit_rows(original_channel.code, audits, audit_model, configuration,
-                                                   outcome.bad_rows)
+            known_enrollments = _known_enrollments(audits)
+            outcome.audit_rows = import_audit_rows(original_channel.code, audits, known_enrollments,
+                                                   channel.audit_model, configuration, outcome.bad_rows)
             if original_channel.code == 'CSOD':
-                outcome.identities = import_cornerstone_identities(audits, outcome.bad_rows)
+                outcome.identities = import_cornerstone_identities(audits, known_enrollments, outcome.bad_rows)
     except (ValidationError, DatabaseError) as error:
         LOGGER.error('Could not import %s configuration %s: %s', original_channel.code, original.pk, _reason(error),
                      extra={'channel': original_channel.code, 'configuration_id': original.pk})
@@ -212,9 +212,11 @@ def _skip_reason(original_channel, original):
     return ''
 
 
-def _import_configuration(original_channel, original, outcome):
-    """Create or update our configuration from ``original``; fills ``outcome.action`` and ``configuration_id``."""
-    model = CHANNELS[original_channel.code].configuration_model
+def _import_configuration(original_channel, model, original, outcome):
+    """
+    Create or update our configuration (a ``model``) from ``original``; fills ``outcome.action``
+    and ``configuration_id``.
+    """
     global_configuration = None
     if original_channel.global_model:
         global_model = django_apps.get_model(original_channel.app_label, original_channel.global_model)
@@ -261,13 +263,13 @@ def _original_audit_rows(original_audit, original):
     return list((named | unnamed).order_by('modified', 'pk'))
 
 
-def import_audit_rows(channel_code, audits, audit_model, configuration, bad_rows):
+def import_audit_rows(channel_code, audits, known_enrollments, audit_model, configuration, bad_rows):
     """
     Write the newest successfully sent original row of each target (enrollment, course id,
     subsection) that ``configuration`` has no row for yet; returns how many were written.
     Sent rows that cannot be imported are reported in ``bad_rows`` and skipped.
+    ``known_enrollments`` is ``_known_enrollments(audits)``.
     """
-    known_enrollments = _known_enrollments(audits)
     newest = {}
     for row in audits:  # oldest first: a later row of the same target replaces an earlier one
         if not _was_sent(row):
@@ -362,13 +364,13 @@ def _grade(grade):
         return grade
 
 
-def import_cornerstone_identities(audits, bad_rows):
+def import_cornerstone_identities(audits, learners, bad_rows):
     """
     The newest identity (``user_guid``, ``session_token``, ``callback_url``, ``subdomain``) on the
     Cornerstone rows of each learner and course key, sent or not, saved unless the learner's own
     identity is newer; values that fail the launch view's checks are reported and skipped.
+    ``learners`` is ``_known_enrollments(audits)``.
     """
-    learners = _known_enrollments(audits)
     newest = {}
     for row in audits:  # oldest first
         learner_id = learners.get(row.enterprise_course_enrollment_id)
