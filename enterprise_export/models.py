@@ -169,17 +169,35 @@ def consent_course_ids(course_id):
 
 
 def has_granted_consent(*, username, course_id, enterprise_customer):
+    """True when the learner granted consent for the run (``granted_consents`` for one learner)."""
+    return bool(granted_consents(enterprise_customer, [(username, course_id)]))
+
+
+def granted_consents(enterprise_customer, learner_runs):
     """
-    SPEC section 1's consent rule on the consent model in use, asked of the database alone.
+    The ``(username, course run id)`` pairs of ``learner_runs`` whose learner granted consent, in
+    one query: SPEC section 1's rule on the consent model in use, asked of the database alone.
 
     The run's row, else the course key's row; granted only when that row says True. Not
     edx-enterprise's ``proxied_get``, which asks the course catalog for the course key.
     """
-    candidates = consent_course_ids(course_id)
-    granted = dict(get_consent_model()._default_manager.filter(
-        enterprise_customer=enterprise_customer, username=username, course_id__in=candidates,
-    ).values_list('course_id', 'granted'))
-    return next((bool(granted[candidate]) for candidate in candidates if candidate in granted), False)
+    learner_runs = set(learner_runs)
+    if not learner_runs:
+        return set()
+    candidates = {run: consent_course_ids(run) for run in {run for _, run in learner_runs}}
+    rows = {
+        (username, course_id): granted
+        for username, course_id, granted in get_consent_model()._default_manager.filter(
+            enterprise_customer=enterprise_customer,
+            username__in={username for username, _ in learner_runs},
+            course_id__in={course_id for run_candidates in candidates.values() for course_id in run_candidates},
+        ).values_list('username', 'course_id', 'granted')
+    }
+    return {
+        (username, run) for username, run in learner_runs
+        if next((bool(rows[username, course_id]) for course_id in candidates[run] if (username, course_id) in rows),
+                False)
+    }
 
 
 class DataSharingConsentManager(models.Manager):

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from enterprise_export.models import LearnerDataTransmissionAudit
-from enterprise_export.utils import get_course_key, is_already_transmitted, to_epoch_milliseconds
+from enterprise_export.utils import get_course_key, is_already_transmitted, parse_lms_datetime, to_epoch_milliseconds
 from test_utils.factories import LearnerDataTransmissionAuditFactory
 
 RUN = 'course-v1:edX+DemoX+Demo_2026'
@@ -30,6 +30,28 @@ def test_course_key_of_a_run(run_id, course_key):
 ])
 def test_epoch_milliseconds(moment, expected):
     assert to_epoch_milliseconds(moment) == expected
+
+
+UTC = datetime.UTC
+
+
+@pytest.mark.parametrize('text, expected', [
+    ('2026-02-01T10:00:00Z', datetime.datetime(2026, 2, 1, 10, tzinfo=UTC)),
+    ('2026-02-01T10:00:00.250000Z', datetime.datetime(2026, 2, 1, 10, 0, 0, 250000, tzinfo=UTC)),
+    ('2026-02-01T12:00:00+02:00', datetime.datetime(2026, 2, 1, 10, tzinfo=UTC)),
+    ('2026-02-01T10:00:00', datetime.datetime(2026, 2, 1, 10, tzinfo=UTC)),  # naive: UTC
+    ('2026-02-01', datetime.datetime(2026, 2, 1, tzinfo=UTC)),
+    ('20260201T100000Z', datetime.datetime(2026, 2, 1, 10, tzinfo=UTC)),  # basic format
+    ('2026-W05-7T10:00:00Z', datetime.datetime(2026, 2, 1, 10, tzinfo=UTC)),  # week date
+])
+def test_lms_dates_read_in_every_iso_form(text, expected):
+    assert parse_lms_datetime(text) == expected
+
+
+@pytest.mark.parametrize('text', ['yesterday', '', '2026-13-01T00:00:00Z', None, 20260201])
+def test_an_unreadable_lms_date_is_a_value_error_naming_it(text):
+    with pytest.raises(ValueError, match='unreadable date'):
+        parse_lms_datetime(text)
 
 
 @pytest.mark.django_db

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from django.db.models import F
+
 from enterprise_export.clients.exceptions import HttpNotFoundError
 from enterprise_export.clients.lms import (
     CertificatesApiClient,
@@ -21,6 +23,7 @@ from enterprise_export.clients.lms import (
 from enterprise_export.conf import get_setting
 from enterprise_export.exporters.base import Exporter
 from enterprise_export.exporters.pipeline import (
+    LEARNER_USER_ID,
     LMS_FAILURES,
     ChunkPipeline,
     enrollment_chunks,
@@ -200,12 +203,17 @@ class LearnerExporter(Exporter):
         return max(1, int(getattr(self.enterprise_configuration, 'transmission_chunk_size', 0) or 500))
 
     def get_enrollments(self, learner=None, course_run_id=None):
-        """The customer's enrollments of active, linked learners; narrowed to one when both are given."""
+        """
+        The customer's enrollments of active, linked learners; narrowed to one when both are given.
+
+        Each carries its learner's LMS user id (from the join the filter makes), not the learner's
+        whole row: the export reads nothing else of it.
+        """
         enrollments = get_enrollment_model()._default_manager.filter(
             enterprise_customer_user__enterprise_customer=self.enterprise_customer,
             enterprise_customer_user__active=True,
             enterprise_customer_user__linked=True,
-        ).select_related('enterprise_customer_user')
+        ).annotate(**{LEARNER_USER_ID: F('enterprise_customer_user__user_id')})
         if learner is not None and course_run_id is not None:
             enrollments = enrollments.filter(enterprise_customer_user__user_id=learner.pk, course_id=course_run_id)
         return enrollments

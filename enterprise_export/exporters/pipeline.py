@@ -31,9 +31,9 @@ from django.utils import timezone
 
 from enterprise_export.clients.exceptions import HttpError
 from enterprise_export.conf import get_setting
-from enterprise_export.models import get_consent_model
+from enterprise_export.models import granted_consents
 from enterprise_export.outcomes import LmsCredentialsRefusedError, refused_token_status
-from enterprise_export.utils import get_course_key, latest_transmitted_grades, normalize_grade
+from enterprise_export.utils import latest_transmitted_grades, normalize_grade
 
 LOGGER = logging.getLogger(__name__)
 
@@ -50,29 +50,51 @@ MIN_CHUNKS_AHEAD = 4
 WORKERS_PER_CHUNK_AHEAD = 4
 _NOT_ASKED = object()
 
-# Where a chunk's enrollment keeps its learner's Django user, loaded once for the whole chunk:
-# edx-enterprise's ``EnterpriseCustomerUser.user`` is a plain property that queries on every access.
-_LEARNER_USER = '_enterprise_export_user'
-_NOT_LOADED = object()
+# The learner's LMS user id, read with each enrollment (``LearnerExporter.get_enrollments``
+# annotates it), and where an enrollment keeps its learner's ``(username, email)``, loaded once for
+# a whole chunk: edx-enterprise's ``EnterpriseCustomerUser.user`` is a plain property that queries
+# on every access.
+LEARNER_USER_ID = 'enterprise_export_user_id'
+_LEARNER_ACCOUNT = '_enterprise_export_account'
 
 
-def learner_user(enrollment):
-    """The Django user of an enrollment's learner (None when it is gone): the chunk's, else asked now."""
-    user = getattr(enrollment, _LEARNER_USER, _NOT_LOADED)
-    if user is _NOT_LOADED:
-        user = get_user_model().objects.filter(pk=enrollment.enterprise_customer_user.user_id).first()
-        setattr(enrollment, _LEARNER_USER, user)
-    return user
+def learner_user_id(enrollment):
+    """The LMS user id of an enrollment's learner: the annotated one, else through its learner."""
+    user_id = getattr(enrollment, LEARNER_USER_ID, None)
+    return user_id if user_id is not None else enrollment.enterprise_customer_user.user_id
+
+
+def load_learner_accounts(enrollments):
+    """
+    Give each enrollment its learner's username and email (``learner_username``,
+    ``learner_email``), read as values in one query; a learner whose user is gone has none.
+    """
+    accounts = {
+        pk: (username, email or None)
+        for pk, username, email in get_user_model()._default_manager.filter(
+            pk__in={learner_user_id(enrollment) for enrollment in enrollments},
+        ).values_list('pk', 'username', 'email')
+    }
+    for enrollment in enrollments:
+        setattr(enrollment, _LEARNER_ACCOUNT, accounts.get(learner_user_id(enrollment)))
+
+
+def _learner_account(enrollment):
+    if not hasattr(enrollment, _LEARNER_ACCOUNT):
+        load_learner_accounts([enrollment])
+    return getattr(enrollment, _LEARNER_ACCOUNT)
 
 
 def learner_username(enrollment):
-    user = learner_user(enrollment)
-    return user.username if user is not None else None
+    """The username of an enrollment's learner (None when the user is gone): the chunk's, else asked now."""
+    account = _learner_account(enrollment)
+    return account[0] if account is not None else None
 
 
 def learner_email(enrollment):
-    user = learner_user(enrollment)
-    return (user.email or None) if user is not None else None
+    """The email of an enrollment's learner (None when the user is gone or has none)."""
+    account = _learner_account(enrollment)
+    return account[1] if account is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,54 +323,21 @@ class ChunkPipeline:
 
     def _consenting(self, chunk):
         """
-        The enrollments of the chunk whose learner granted consent, with their users loaded: a
+        The enrollments of the chunk whose learner granted consent, with their accounts loaded: a
         few queries per chunk, and ``prepare_chunk``.
         """
-        self._load_users(chunk)
+        load_learner_accounts(chunk)
         self.exporter.prepare_chunk(chunk)
-        consented = self._consented_ids(chunk)
-        return [enrollment for enrollment in chunk if enrollment.id in consented]
-
-    @staticmethod
-    def _load_users(chunk):
-        """
-        Give each enrollment of the chunk its learner's Django user (``learner_user``), in one
-        query: the fields the export reads (``username``, ``email``); another field is loaded
-        when it is read.
-        """
-        users = get_user_model().objects.only('pk', 'username', 'email').in_bulk(
-            {enrollment.enterprise_customer_user.user_id for enrollment in chunk})
-        for enrollment in chunk:
-            setattr(enrollment, _LEARNER_USER, users.get(enrollment.enterprise_customer_user.user_id))
-
-    def _consented_ids(self, chunk):
-        """
-        The ids of the chunk's enrollments whose learner granted consent, in one query.
-
-        Same rule as ``enterprise_export.models.has_granted_consent``: the run's row, else the
-        course key's row, else no consent.
-        """
-        course_keys = {course_id: get_course_key(course_id) for course_id in {e.course_id for e in chunk}}
-        wanted = {}
+        learner_runs = {}
         for enrollment in chunk:
             username = learner_username(enrollment)
             if username is None:
                 LOGGER.warning('Skipped enrollment %s: its learner has no LMS user', enrollment.id,
                                extra={'enrollment_id': enrollment.id})
                 continue
-            wanted[enrollment.id] = (username, enrollment.course_id)
-        granted = {
-            (username, course_id): is_granted
-            for username, course_id, is_granted in get_consent_model()._default_manager.filter(
-                enterprise_customer=self.exporter.enterprise_customer,
-                username__in={username for username, _ in wanted.values()},
-                course_id__in={run for _, run in wanted.values()} | {key for key in course_keys.values() if key},
-            ).values_list('username', 'course_id', 'granted')
-        }
-        return {
-            enrollment_id for enrollment_id, (username, run_id) in wanted.items()
-            if granted.get((username, run_id), granted.get((username, course_keys[run_id])))
-        }
+            learner_runs[enrollment.id] = (username, enrollment.course_id)
+        granted = granted_consents(self.exporter.enterprise_customer, learner_runs.values())
+        return [enrollment for enrollment in chunk if learner_runs.get(enrollment.id) in granted]
 
     def _fetch_token(self):
         """Get the OAuth token before a fan-out, so that the workers do not all ask for it at once."""
@@ -419,7 +408,8 @@ class ChunkPipeline:
         if self.course_details:
             details = self._course_details(course_id, prior, known_details)
         if isinstance(details, dict) or not self.course_details:  # no listing for a run left out
-            listing = self._run_listing(course_id, usernames, details, prior.listing if prior else None, minimum)
+            listing = self._run_listing(course_id, usernames, details, prior.listing if prior else None,
+                                        minimum, audit_modes)
         return RunFacts(course_id, details, listing, now, audit_modes)
 
     def _course_details(self, course_id, prior, known_details):
@@ -429,7 +419,7 @@ class ChunkPipeline:
             return known_details
         return _attempt(self.exporter.course_api.get_course_details, course_id)  # a failure is asked again
 
-    def _run_listing(self, course_id, usernames, details, listing, minimum):
+    def _run_listing(self, course_id, usernames, details, listing, minimum, audit_modes):
         """
         The run's bulk listings, when at least ``minimum`` of the chunk's learners are in the run
         (or an earlier chunk listed it): the enrollment listing, and with ``grade_listings`` the
@@ -443,17 +433,19 @@ class ChunkPipeline:
             if modes is None:
                 return None
             listing = RunListing(modes)
-        if self.grade_listings and listing.grades is None and self._grades_path(details, listing, usernames):
+        wants_grades = self.grade_listings and listing.grades is None
+        if wants_grades and self._grades_path(details, listing, usernames, audit_modes):
             grades = self._listing(course_id, 'grades')
             if grades is not None:
                 listing = RunListing(listing.modes, grades)
         return listing
 
-    def _grades_path(self, details, listing, usernames):
+    def _grades_path(self, details, listing, usernames, audit_modes):
         """True when some learner takes the grades path: a self-paced run, or an audit learner."""
         if not isinstance(details, dict) or details.get('pacing') != 'instructor':
             return True
-        return any(self.exporter.is_audit_enrollment(listing.modes.get(username)) for username in usernames)
+        return any(self.exporter.is_audit_enrollment(listing.modes.get(username), audit_modes)
+                   for username in usernames)
 
     def _listing(self, course_id, kind):
         """The run's ``'modes'`` or ``'grades'`` listing by username; None when it failed (logged)."""
