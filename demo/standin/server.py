@@ -130,7 +130,8 @@ class QuietHTTPServer(ThreadingHTTPServer):
 class StandInHandler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'  # keep-alive, as the real services
     server_version = 'enterprise-export-standin'
-    disable_nagle_algorithm = True  # headers and body are written apart: don't wait for delayed ACKs
+    disable_nagle_algorithm = True  # an answer is sent as soon as it is written: no wait for delayed ACKs
+    wbufsize = -1  # buffered: status line, headers and body leave in one write (http.server flushes each answer)
 
     def do_GET(self):  # noqa: N802
         self._serve('GET')
