@@ -142,6 +142,10 @@ class StandInHandler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - quiet: the demo prints its own summary
         pass
 
+    def parse_request(self):
+        self.arrived = time.monotonic()  # the request line is in: a latency counts from here
+        return super().parse_request()
+
     def _serve(self, method):
         standin = self.server.standin
         length = int(self.headers.get('Content-Length') or 0)
@@ -154,9 +158,9 @@ class StandInHandler(BaseHTTPRequestHandler):
         if routed is None:
             return self._send(not_found())
         target, handle, request = routed
-        retry_after = standin.faults.rate_limited(target, time.monotonic())  # counted as it arrives
-        delay = standin.faults.delay_seconds(target)
-        if delay:
+        retry_after = standin.faults.rate_limited(target, self.arrived)  # counted as it arrives
+        delay = standin.faults.delay_seconds(target) - (time.monotonic() - self.arrived)
+        if delay > 0:
             time.sleep(delay)
         if retry_after is not None:
             return self._send(Answer(429, 'rate limit exceeded', {'Retry-After': str(retry_after)}))
