@@ -1,10 +1,13 @@
 """The LMS clients: URLs, query strings, error mapping, timeouts and the shared OAuth token."""
 
+import gzip
+import json
 
 import pytest
 import requests
 from responses import matchers
 
+from demo.standin.http import Answer
 from enterprise_export.clients.exceptions import (
     HttpClientError,
     HttpNotFoundError,
@@ -237,3 +240,90 @@ def test_a_closed_connection_pool_is_replaced(standin):
     session.get_adapter(standin.url).poolmanager.clear()  # what an evicted or closed pool looks like
     assert client.get_course_details(RUN)['pacing'] == 'self'
     assert standin.lms.calls['course'] == 2
+
+
+CERTIFICATE = {'created_date': '2026-05-01T10:00:00Z', 'is_passing': True, 'grade': '0.82', 'status': 'downloadable'}
+SERVED_CERTIFICATE = {'username': 'ada', 'course_id': RUN, **CERTIFICATE}  # as the stand-in answers it
+CERTIFICATE_URL = f'{LMS}/api/certificates/v0/certificates/ada/courses/{RUN}/'
+
+
+def gzipped(body):
+    return gzip.compress(json.dumps(body).encode())
+
+
+def test_a_gzip_body_is_decoded(http, token):
+    http.get(CERTIFICATE_URL, body=gzipped(CERTIFICATE), content_type='application/json',
+             headers={'Content-Encoding': 'gzip'})
+    assert CertificatesApiClient('worker').get_course_certificate(RUN, 'ada') == CERTIFICATE
+    assert 'gzip' in http.calls[-1].request.headers['Accept-Encoding']
+
+
+def test_a_503_is_retried_then_answered(http, token):
+    http.get(CERTIFICATE_URL, status=503)
+    http.get(CERTIFICATE_URL, json=CERTIFICATE)
+    assert CertificatesApiClient('worker').get_course_certificate(RUN, 'ada') == CERTIFICATE
+    assert [call.response.status_code for call in http.calls[1:]] == [503, 200]
+
+
+def test_a_429s_headers_are_readable_once_retries_are_spent(http, token, settings):
+    settings.ENTERPRISE_EXPORT_LMS_RETRIES = 0
+    http.get(CERTIFICATE_URL, status=429, headers={'Retry-After': '7'}, body='slow down')
+    with pytest.raises(HttpClientError) as caught:
+        CertificatesApiClient('worker').get_course_certificate(RUN, 'ada')
+    assert caught.value.status == 429
+    assert caught.value.response.headers['retry-after'] == '7'
+    assert caught.value.response.text == 'slow down'
+
+
+# Over real sockets: what ``responses`` (which replaces the adapter's ``send``) cannot show.
+
+def test_over_a_socket_answers_are_read_whole_on_one_kept_alive_connection(standin):
+    standin.lms.add_certificate('ada', RUN, **CERTIFICATE)
+    session = build_lms_session()
+    client = CertificatesApiClient('worker', session)
+    for _ in range(3):
+        assert client.get_course_certificate(RUN, 'ada') == SERVED_CERTIFICATE
+    pools = session.get_adapter(standin.url).poolmanager.pools
+    assert [pools[key].num_connections for key in pools.keys()] == [1]
+
+
+def test_over_a_socket_a_404s_error_code_is_readable(standin):
+    with pytest.raises(HttpNotFoundError) as caught:
+        GradesApiClient('worker').get_course_grade(RUN, 'ada')
+    assert caught.value.response.json() == {'error_code': 'user_not_enrolled'}
+    assert caught.value.response.headers['Content-Type'] == 'application/json'
+
+
+def test_over_a_socket_a_gzip_body_is_decoded(standin):
+    standin.lms.certificates[('ada', RUN)] = Answer(
+        200, gzipped(CERTIFICATE), {'Content-Type': 'application/json', 'Content-Encoding': 'gzip'})
+    assert CertificatesApiClient('worker').get_course_certificate(RUN, 'ada') == CERTIFICATE
+
+
+def test_over_a_socket_a_429_is_waited_out_then_answered(standin):
+    standin.lms.add_certificate('ada', RUN, **CERTIFICATE)
+    standin.faults.configure({'faults': [{'target': 'lms', 'kind': '429', 'path': '/certificates/',
+                                          'count': 1, 'retry_after': 0}]})
+    assert CertificatesApiClient('worker').get_course_certificate(RUN, 'ada') == SERVED_CERTIFICATE
+    assert standin.faults.describe()['faults'][0]['count'] == 0
+
+
+def test_over_a_socket_a_429s_retry_after_is_readable(standin, settings):
+    settings.ENTERPRISE_EXPORT_LMS_RETRIES = 0
+    standin.faults.configure({'faults': [{'target': 'lms', 'kind': '429', 'path': '/certificates/',
+                                          'retry_after': 7}]})
+    with pytest.raises(HttpClientError) as caught:
+        CertificatesApiClient('worker').get_course_certificate(RUN, 'ada')
+    assert caught.value.status == 429
+    assert caught.value.response.headers['Retry-After'] == '7'
+
+
+def test_over_a_socket_a_read_timeout_is_not_retried(standin, settings):
+    settings.ENTERPRISE_EXPORT_LMS_TIMEOUT = (1, 0.2)
+    client = CertificatesApiClient('worker')
+    client.session.get_jwt_access_token()
+    standin.faults.configure({'faults': [{'target': 'lms', 'kind': 'timeout', 'path': '/certificates/',
+                                          'seconds': 1}]})
+    with pytest.raises(requests.ReadTimeout):
+        client.get_course_certificate(RUN, 'ada')
+    assert standin.faults.counts['lms'] == 2  # the token, then one GET
