@@ -7,7 +7,8 @@ enrollments of an export) with 1 and 8 threads, then makes the same GETs with a 
 ``urllib3.HTTPConnectionPool`` and ``json.loads`` (no retries, no error mapping): the floor of
 a GET in Python on this machine. For each (client, threads) case it prints one JSON line: CPU
 milliseconds per GET (the whole process, every thread) and wall milliseconds per GET, the best
-of ``--repeat`` rounds.
+of ``--repeat`` rounds (the two clients take turns). The machine's other work moves the figures:
+compare the two clients of one run.
 
     python -m benchmarks.bench_lms_client [--calls 6000] [--repeat 3] [--threads 1 --threads 8]
 """
@@ -49,13 +50,16 @@ def measure_all(standin_url, options):
     import django
     django.setup()
 
-    clients = {'lms': lms_client_get, 'urllib3': bare_urllib3_get}
+    makers = {'lms': lms_client_get, 'urllib3': bare_urllib3_get}
     for threads in options.threads or [1, 8]:
-        for name, make_get in clients.items():
-            get = make_get(standin_url, threads)
-            run_round(get, WARM_UP_CALLS, threads)
-            rounds = [run_round(get, options.calls, threads) for _ in range(options.repeat)]
-            cpu, wall = min(rounds)
+        gets = {name: make_get(standin_url, threads) for name, make_get in makers.items()}
+        rounds = {name: [] for name in gets}
+        for _ in range(options.repeat):  # the clients take turns, so that a busy moment hits both
+            for name, get in gets.items():
+                run_round(get, WARM_UP_CALLS, threads)
+                rounds[name].append(run_round(get, options.calls, threads))
+        for name, measured in rounds.items():
+            cpu, wall = min(measured)
             yield {'client': name, 'threads': threads, 'calls': options.calls,
                    'cpu_ms_per_get': round(cpu * 1000 / options.calls, 4),
                    'wall_ms_per_get': round(wall * 1000 / options.calls, 4)}
