@@ -1,12 +1,26 @@
-"""The lean response of the LMS connections reads every answer as ``http.client``'s own does."""
+"""The LMS connections: the lean response reads every answer as ``http.client``'s own does, over HTTP and TLS."""
 
+import datetime
 import gzip
 import http.client
 import io
+import ipaddress
+import ssl
 
 import pytest
+import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
-from enterprise_export.clients.connections import LeanHTTPConnectionPool, LeanHTTPResponse, header_message
+from demo.standin.server import StandInServer
+from enterprise_export.clients.connections import (
+    LeanHTTPConnectionPool,
+    LeanHTTPResponse,
+    LeanHTTPSConnectionPool,
+    header_message,
+)
 from enterprise_export.clients.lms import CertificatesApiClient, build_lms_session
 
 RUN = 'course-v1:edX+DemoX+Demo_2026'
@@ -97,3 +111,57 @@ def test_a_gzip_body_is_not_mistaken_for_headers():
     body = gzip.compress(b'{"a": true}')
     raw = (b'HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n' % len(body)) + body
     assert read(LeanHTTPResponse, raw)['body'] == body
+
+
+def self_signed_certificate(directory):
+    """A certificate for 127.0.0.1 that is its own CA: ``(certificate path, key path)``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'stand-in')])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    certificate_path, key_path = directory / 'stand-in.pem', directory / 'stand-in.key'
+    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(certificate_path), str(key_path)
+
+
+@pytest.fixture
+def tls_standin(settings, tmp_path):
+    """The stand-in over HTTPS, with a certificate of its own: ``(server, CA bundle path)``."""
+    certificate_path, key_path = self_signed_certificate(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate_path, key_path)
+    server = StandInServer(settings.BACKEND_SERVICE_EDX_OAUTH2_KEY, settings.BACKEND_SERVICE_EDX_OAUTH2_SECRET)
+    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+    with server:
+        url = server.url.replace('http://', 'https://')
+        settings.LMS_INTERNAL_ROOT_URL = f'{url}/lms'
+        settings.BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL = f'{url}/lms/oauth2'
+        yield server, certificate_path
+
+
+def test_over_tls_the_ca_bundle_of_the_environment_is_used(tls_standin, monkeypatch, settings):
+    server, certificate_path = tls_standin
+    server.lms.add_certificate('ada', RUN, grade='0.82')
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', certificate_path)
+    session = build_lms_session()
+    assert CertificatesApiClient('worker', session).get_course_certificate(RUN, 'ada')['grade'] == '0.82'
+    pools = session.get_adapter(settings.LMS_INTERNAL_ROOT_URL).poolmanager.pools
+    assert [type(pools[key]) for key in pools.keys()] == [LeanHTTPSConnectionPool]
+
+
+def test_over_tls_a_certificate_the_session_does_not_trust_is_refused(tls_standin, monkeypatch):
+    server, certificate_path = tls_standin
+    server.lms.add_certificate('ada', RUN, grade='0.82')
+    session = build_lms_session()  # trusts the usual CAs only
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', certificate_path)  # the token request (requests.post) trusts it
+    with pytest.raises(requests.exceptions.SSLError):
+        CertificatesApiClient('worker', session).get_course_certificate(RUN, 'ada')

@@ -327,3 +327,15 @@ def test_over_a_socket_a_read_timeout_is_not_retried(standin, settings):
     with pytest.raises(requests.ReadTimeout):
         client.get_course_certificate(RUN, 'ada')
     assert standin.faults.counts['lms'] == 2  # the token, then one GET
+
+
+def test_over_a_socket_the_environments_proxy_is_used(standin, settings, monkeypatch):
+    """The stand-in serves absolute request URLs too: here it is the proxy of an LMS host that does not resolve."""
+    monkeypatch.setenv('HTTP_PROXY', standin.url)
+    monkeypatch.delenv('NO_PROXY', raising=False)
+    monkeypatch.delenv('no_proxy', raising=False)
+    monkeypatch.delenv('http_proxy', raising=False)
+    settings.LMS_INTERNAL_ROOT_URL = 'http://lms.invalid/lms'
+    settings.BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL = 'http://lms.invalid/lms/oauth2'
+    standin.lms.add_certificate('ada', RUN, **CERTIFICATE)
+    assert CertificatesApiClient('worker').get_course_certificate(RUN, 'ada') == SERVED_CERTIFICATE
