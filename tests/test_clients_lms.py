@@ -339,3 +339,11 @@ def test_over_a_socket_the_environments_proxy_is_used(standin, settings, monkeyp
     settings.BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL = 'http://lms.invalid/lms/oauth2'
     standin.lms.add_certificate('ada', RUN, **CERTIFICATE)
     assert CertificatesApiClient('worker').get_course_certificate(RUN, 'ada') == SERVED_CERTIFICATE
+
+
+def test_over_a_socket_a_redirect_is_followed_with_the_token(standin):
+    moved = f'{standin.url}/lms/api/certificates/v0/certificates/ada-2/courses/{RUN}/'
+    standin.lms.certificates[('ada', RUN)] = Answer(301, '', {'Location': moved, 'Set-Cookie': 'lms=1; Path=/'})
+    standin.lms.add_certificate('ada-2', RUN, **CERTIFICATE)
+    certificate = CertificatesApiClient('worker').get_course_certificate(RUN, 'ada')
+    assert certificate == {**SERVED_CERTIFICATE, 'username': 'ada-2'}  # the stand-in checked the token

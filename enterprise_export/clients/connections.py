@@ -34,6 +34,9 @@ class LeanHTTPResponse(http.client.HTTPResponse):
     ``Content-Length``, keep-alive) is decided as ``HTTPResponse.begin`` decides it.
     """
 
+    # ``_read_status``, ``_check_close`` and ``_method`` are ``HTTPResponse``'s own steps of
+    # ``begin``; http.client has no public way to them, and a subclass that reads the status
+    # line itself would copy them.
     def begin(self):
         if self.headers is not None:  # already begun
             return

@@ -78,7 +78,7 @@ class LmsAdapter(HTTPAdapter):
     def init_poolmanager(self, *args, **kwargs):
         """requests' pool manager, building the lean pools of ``clients.connections`` (a proxy's are its own)."""
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = POOL_CLASSES_BY_SCHEME
+        self.poolmanager.pool_classes_by_scheme = dict(POOL_CLASSES_BY_SCHEME)
 
     def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
         scheme, _, authority = request.url.split('/', 3)[:3]
