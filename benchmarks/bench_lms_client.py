@@ -3,12 +3,14 @@ The CPU one LMS GET costs: the exporter's client against a bare urllib3 pool, ov
 
 The demo stand-in runs in a process of its own (no latency); this process asks it for learners'
 certificates (``CertificatesApiClient.get_course_certificate``, the call made for half of the
-enrollments of an export) with 1 and 8 threads, then makes the same GETs with a bare
+enrollments of an export) with 1 and 8 threads, and makes the same GETs with a bare
 ``urllib3.HTTPConnectionPool`` and ``json.loads`` (no retries, no error mapping): the floor of
-a GET in Python on this machine. For each (client, threads) case it prints one JSON line: CPU
-milliseconds per GET (the whole process, every thread) and wall milliseconds per GET, the best
-of ``--repeat`` rounds (the two clients take turns). The machine's other work moves the figures:
-compare the two clients of one run.
+a GET in Python on this machine, without a timeout (``urllib3``) and with the client's
+(``urllib3-timeout``: a socket with a timeout waits for it with a ``poll`` before each read and
+write, which costs most with threads). For each (client, threads) case it prints one JSON
+line: CPU milliseconds per GET (the whole process, every thread) and wall milliseconds per GET,
+the best of ``--repeat`` rounds (the clients take turns). The machine's other work moves the
+figures: compare the clients of one run.
 
     python -m benchmarks.bench_lms_client [--calls 6000] [--repeat 3] [--threads 1 --threads 8]
 """
@@ -50,7 +52,8 @@ def measure_all(standin_url, options):
     import django
     django.setup()
 
-    makers = {'lms': lms_client_get, 'urllib3': bare_urllib3_get}
+    makers = {'lms': lms_client_get, 'urllib3': bare_urllib3_get,
+              'urllib3-timeout': lambda url, threads: bare_urllib3_get(url, threads, with_timeout=True)}
     for threads in options.threads or [1, 8]:
         gets = {name: make_get(standin_url, threads) for name, make_get in makers.items()}
         rounds = {name: [] for name in gets}
@@ -84,14 +87,20 @@ def lms_client_get(standin_url, threads):
     return lambda username, course_id: client.get_course_certificate(course_id, username)
 
 
-def bare_urllib3_get(standin_url, threads):
+def bare_urllib3_get(standin_url, threads, with_timeout=False):
     """The same GET on a bare urllib3 pool, with the token the exporter's session holds."""
     import urllib3
 
     from enterprise_export.clients.lms import _path_part, build_lms_session
+    from enterprise_export.conf import get_setting
 
     host, port = standin_url.split('//')[1].split(':')
-    pool = urllib3.HTTPConnectionPool(host, int(port), maxsize=threads)
+    timeout = None
+    if with_timeout:  # as requests reads a timeout: (connect, read), or one number for both
+        setting = get_setting('ENTERPRISE_EXPORT_LMS_TIMEOUT')
+        connect, read = setting if isinstance(setting, tuple | list) else (setting, setting)
+        timeout = urllib3.Timeout(connect=connect, read=read)
+    pool = urllib3.HTTPConnectionPool(host, int(port), maxsize=threads, timeout=timeout)
     headers = {'Authorization': f'JWT {build_lms_session().get_jwt_access_token()}',
                'Accept': 'application/json'}
 
