@@ -5,7 +5,9 @@ import gzip
 import http.client
 import io
 import ipaddress
+import socket
 import ssl
+import threading
 
 import pytest
 import requests
@@ -165,3 +167,47 @@ def test_over_tls_a_certificate_the_session_does_not_trust_is_refused(tls_standi
     monkeypatch.setenv('REQUESTS_CA_BUNDLE', certificate_path)  # the token request (requests.post) trusts it
     with pytest.raises(requests.exceptions.SSLError):
         CertificatesApiClient('worker', session).get_course_certificate(RUN, 'ada')
+
+
+@pytest.fixture
+def raw_lms(standin, settings):
+    """
+    An LMS that answers every request with the bytes given to it, then closes the connection;
+    the token still comes from the stand-in.
+    """
+    listener = socket.create_server(('127.0.0.1', 0))
+    answers = []
+
+    def serve():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return  # closed: the test is over
+            with connection:
+                request = b''
+                while b'\r\n\r\n' not in request:
+                    request += connection.recv(65536)
+                connection.sendall(answers.pop(0))
+
+    threading.Thread(target=serve, daemon=True).start()
+    settings.LMS_INTERNAL_ROOT_URL = f'http://127.0.0.1:{listener.getsockname()[1]}/lms'
+    yield answers
+    listener.close()
+
+
+def test_over_a_socket_a_chunked_gzip_answer_is_read_whole(raw_lms):
+    body = gzip.compress(b'{"grade": "0.82", "status": "downloadable"}')
+    raw_lms.append(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n'
+                   b'Transfer-Encoding: chunked\r\nX-Folded: first\r\n second\r\n\r\n'
+                   + b''.join(b'%x\r\n%s\r\n' % (len(part), part) for part in (body[:9], body[9:]))
+                   + b'0\r\n\r\n')
+    certificate = CertificatesApiClient('worker').get_course_certificate(RUN, 'ada')
+    assert certificate == {'grade': '0.82', 'status': 'downloadable'}
+
+
+def test_over_a_socket_a_cut_body_is_a_requests_error(raw_lms):
+    """The body is read inside the adapter now: urllib3's error still reaches the exporter as requests' one."""
+    raw_lms.append(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"grade": ')
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        CertificatesApiClient('worker').get_course_certificate(RUN, 'ada')
