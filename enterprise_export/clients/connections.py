@@ -56,6 +56,7 @@ class LeanHTTPResponse(http.client.HTTPResponse):
         self._frame_body()
 
     def _read_header_lines(self):
+        """The header lines up to the blank line, within http.client's limits."""
         lines = []
         while True:
             line = self.fp.readline(MAX_LINE + 1)
