@@ -347,3 +347,11 @@ def test_over_a_socket_a_redirect_is_followed_with_the_token(standin):
     standin.lms.add_certificate('ada-2', RUN, **CERTIFICATE)
     certificate = CertificatesApiClient('worker').get_course_certificate(RUN, 'ada')
     assert certificate == {**SERVED_CERTIFICATE, 'username': 'ada-2'}  # the stand-in checked the token
+
+
+def test_an_lms_calls_headers_are_read_in_any_case(http, token):
+    http.get(CERTIFICATE_URL, json=CERTIFICATE)
+    CertificatesApiClient('worker').get_course_certificate(RUN, 'ada')
+    headers = http.calls[-1].request.headers
+    assert headers['authorization'] == headers['Authorization'] == f'JWT {TOKEN}'
+    assert headers['User-Agent'] == headers['user-agent']

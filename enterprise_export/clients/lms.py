@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 import requests
 from edx_rest_api_client.client import OAuthAPIClient
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
 from enterprise_export.clients.connections import POOL_CLASSES_BY_SCHEME
@@ -157,16 +158,15 @@ def send_get(session, url, params, timeout):
     (fetched or renewed through edx-rest-api-client's cache) and ``timeout``. No cookies are
     kept: the LMS APIs authenticate by the token. A redirect goes the ordinary way.
 
-    The request's headers are a plain ``dict`` (the session's, in their case, and the token's
-    ``Authorization``): urllib3 copies and walks them on every call, which a
-    ``CaseInsensitiveDict`` does in Python.
+    The request's headers stay a ``CaseInsensitiveDict``, as requests makes them: a caller (or
+    a test through ``responses``) may read ``Authorization`` or ``User-Agent`` in any case.
     """
     if params:
         url = f'{url}{"&" if "?" in url else "?"}{urlencode(params)}'
     request = requests.PreparedRequest()
     request.method = 'GET'
     request.url = url
-    request.headers = dict(session.headers)
+    request.headers = CaseInsensitiveDict(session.headers)
     session.get_jwt_access_token()
     session.auth(request)
     response = session.get_adapter(url).send(
