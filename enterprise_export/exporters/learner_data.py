@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from django.db.models import F
-
 from enterprise_export.clients.exceptions import HttpNotFoundError
 from enterprise_export.clients.lms import (
     CertificatesApiClient,
@@ -23,13 +21,13 @@ from enterprise_export.clients.lms import (
 from enterprise_export.conf import get_setting
 from enterprise_export.exporters.base import Exporter
 from enterprise_export.exporters.pipeline import (
-    LEARNER_USER_ID,
     LMS_FAILURES,
     ChunkPipeline,
     enrollment_chunks,
     learner_email,
     learner_username,
     lms_failure_reason,
+    with_learner_accounts,
     without_transmitted,
 )
 from enterprise_export.models import LearnerDataTransmissionAudit, get_enrollment_model, has_granted_consent
@@ -206,14 +204,15 @@ class LearnerExporter(Exporter):
         """
         The customer's enrollments of active, linked learners; narrowed to one when both are given.
 
-        Each carries its learner's LMS user id (from the join the filter makes), not the learner's
-        whole row: the export reads nothing else of it.
+        Each carries its learner's username and email (``with_learner_accounts``), not the
+        learner's or the user's rows: the export reads nothing else of them.
         """
         enrollments = get_enrollment_model()._default_manager.filter(
             enterprise_customer_user__enterprise_customer=self.enterprise_customer,
             enterprise_customer_user__active=True,
             enterprise_customer_user__linked=True,
-        ).annotate(**{LEARNER_USER_ID: F('enterprise_customer_user__user_id')})
+        )
+        enrollments = with_learner_accounts(enrollments)
         if learner is not None and course_run_id is not None:
             enrollments = enrollments.filter(enterprise_customer_user__user_id=learner.pk, course_id=course_run_id)
         return enrollments

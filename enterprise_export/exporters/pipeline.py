@@ -27,6 +27,7 @@ from itertools import count, groupby
 
 import requests
 from django.contrib.auth import get_user_model
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from enterprise_export.clients.exceptions import HttpError
@@ -50,51 +51,44 @@ MIN_CHUNKS_AHEAD = 4
 WORKERS_PER_CHUNK_AHEAD = 4
 _NOT_ASKED = object()
 
-# The learner's LMS user id, read with each enrollment (``LearnerExporter.get_enrollments``
-# annotates it), and where an enrollment keeps its learner's ``(username, email)``, loaded once for
-# a whole chunk: edx-enterprise's ``EnterpriseCustomerUser.user`` is a plain property that queries
-# on every access.
-LEARNER_USER_ID = 'enterprise_export_user_id'
-_LEARNER_ACCOUNT = '_enterprise_export_account'
+# What ``LearnerExporter.get_enrollments`` reads with each enrollment (``with_learner_accounts``):
+# its learner's username and email, from the user table, in the enrollments' own query.
+# edx-enterprise's ``EnterpriseCustomerUser.user`` is a plain property that queries on every access.
+LEARNER_USERNAME = 'enterprise_export_username'
+LEARNER_EMAIL = 'enterprise_export_email'
 
 
-def learner_user_id(enrollment):
-    """The LMS user id of an enrollment's learner: the annotated one, else through its learner."""
-    user_id = getattr(enrollment, LEARNER_USER_ID, None)
-    return user_id if user_id is not None else enrollment.enterprise_customer_user.user_id
-
-
-def load_learner_accounts(enrollments):
+def with_learner_accounts(enrollments):
     """
-    Give each enrollment its learner's username and email (``learner_username``,
-    ``learner_email``), read as values in one query; a learner whose user is gone has none.
+    ``enrollments`` (a queryset joined to the learners) with each learner's username and email
+    (None when the user is gone), looked up by primary key for the rows read.
     """
-    accounts = {
-        pk: (username, email or None)
-        for pk, username, email in get_user_model()._default_manager.filter(
-            pk__in={learner_user_id(enrollment) for enrollment in enrollments},
-        ).values_list('pk', 'username', 'email')
-    }
-    for enrollment in enrollments:
-        setattr(enrollment, _LEARNER_ACCOUNT, accounts.get(learner_user_id(enrollment)))
+    user = get_user_model()._default_manager.filter(pk=OuterRef('enterprise_customer_user__user_id'))
+    return enrollments.annotate(**{
+        LEARNER_USERNAME: Subquery(user.values('username')[:1]),
+        LEARNER_EMAIL: Subquery(user.values('email')[:1]),
+    })
 
 
 def _learner_account(enrollment):
-    if not hasattr(enrollment, _LEARNER_ACCOUNT):
-        load_learner_accounts([enrollment])
-    return getattr(enrollment, _LEARNER_ACCOUNT)
+    """``(username, email)`` of an enrollment's learner: as read with it, else asked now."""
+    if not hasattr(enrollment, LEARNER_USERNAME):
+        user = get_user_model()._default_manager.filter(
+            pk=enrollment.enterprise_customer_user.user_id,
+        ).values('username', 'email').first() or {}
+        setattr(enrollment, LEARNER_USERNAME, user.get('username'))
+        setattr(enrollment, LEARNER_EMAIL, user.get('email'))
+    return getattr(enrollment, LEARNER_USERNAME), getattr(enrollment, LEARNER_EMAIL)
 
 
 def learner_username(enrollment):
-    """The username of an enrollment's learner (None when the user is gone): the chunk's, else asked now."""
-    account = _learner_account(enrollment)
-    return account[0] if account is not None else None
+    """The username of an enrollment's learner (None when the user is gone)."""
+    return _learner_account(enrollment)[0]
 
 
 def learner_email(enrollment):
     """The email of an enrollment's learner (None when the user is gone or has none)."""
-    account = _learner_account(enrollment)
-    return account[1] if account is not None else None
+    return _learner_account(enrollment)[1] or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,10 +317,9 @@ class ChunkPipeline:
 
     def _consenting(self, chunk):
         """
-        The enrollments of the chunk whose learner granted consent, with their accounts loaded: a
-        few queries per chunk, and ``prepare_chunk``.
+        The enrollments of the chunk whose learner granted consent: a few queries per chunk, and
+        ``prepare_chunk``.
         """
-        load_learner_accounts(chunk)
         self.exporter.prepare_chunk(chunk)
         learner_runs = {}
         for enrollment in chunk:
