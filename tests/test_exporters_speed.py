@@ -5,6 +5,7 @@ per enrollment.
 """
 
 import datetime
+import gc
 import threading
 
 import pytest
@@ -221,3 +222,53 @@ def test_an_export_left_early_stops_its_workers(lms, settings):
     asked = lms.calls['certificate']
     assert not [thread for thread in threading.enumerate() if thread.name.startswith('enterprise-export')]
     assert asked < 40 and lms.calls['certificate'] == asked
+
+
+class FreezeNotingExporter(LearnerExporter):
+    """Notes, in each enrollment's worker task, how many objects the garbage collector leaves alone."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.frozen_while_asking = []
+
+    def fetch_learner_facts(self, run):
+        self.frozen_while_asking.append(gc.get_freeze_count())
+
+
+def certificate_population(lms, size):
+    customer = EnterpriseCustomerFactory()
+    lms.add_course(RUNS[0], pacing='instructor', end='2026-03-01T00:00:00Z')
+    for username, course_id in bulk_enrollments(customer, size, RUNS[:1]):
+        lms.learner(username, course_id, certificate={'is_passing': True})
+    return type('Configuration', (), {'enterprise_customer': customer, 'transmission_chunk_size': 5, 'id': 1})()
+
+
+def test_full_collections_leave_what_came_before_the_export_alone_until_it_ends(lms, settings):
+    settings.ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS = 4
+    exporter = FreezeNotingExporter('worker', certificate_population(lms, 12))
+    assert len(list(exporter.export())) == 12
+    assert len(exporter.frozen_while_asking) == 12 and min(exporter.frozen_while_asking) > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_an_export_left_early_hands_the_objects_back_to_the_collector(lms, settings):
+    settings.ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS = 4
+    records = FreezeNotingExporter('worker', certificate_population(lms, 12)).export()
+    next(records)
+    assert gc.get_freeze_count() > 0
+    records.close()
+    assert gc.get_freeze_count() == 0
+
+
+def test_objects_frozen_by_someone_else_stay_frozen(lms, settings):
+    """A server that froze its objects before forking (for copy-on-write) keeps them frozen."""
+    exporter = FreezeNotingExporter('worker', certificate_population(lms, 3))
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        assert len(list(exporter.export())) == 3
+        # not frozen again (that would add the export's own objects), nor given back (0)
+        assert 0 < min(exporter.frozen_while_asking) and max(exporter.frozen_while_asking) <= frozen
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -15,6 +15,7 @@ exporting thread and every record happen in the exporting thread, in the order o
 enrollments.
 """
 
+import gc
 import logging
 import queue
 import threading
@@ -234,6 +235,27 @@ class LmsWorkers:
             thread.join()
 
 
+@contextmanager
+def objects_before_frozen():
+    """
+    Keep the objects that existed before the export out of the garbage collector's full
+    collections while it runs (``gc.freeze``), and hand them back after (``gc.unfreeze``).
+
+    A full collection walks every tracked object with every thread stopped, so no LMS answer
+    is read meanwhile. An export allocates enough to cause several; in an LMS process most of
+    what each one walks is modules and settings that outlive any export. Nothing is done when
+    objects are frozen already: a server that froze them before forking keeps them frozen.
+    """
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 def _run(future, work, args):
     if not future.set_running_or_notify_cancel():
         return
@@ -271,7 +293,7 @@ class ChunkPipeline:
         self._latest_facts = {}  # course id -> the future RunFacts of the latest chunk with the run
 
     def answers(self, chunks, work):
-        with self._workers() as workers:
+        with self._workers() as workers, objects_before_frozen():
             ahead = max(MIN_CHUNKS_AHEAD, workers.concurrency // WORKERS_PER_CHUNK_AHEAD)
             queued = deque()
             for chunk in chunks:
