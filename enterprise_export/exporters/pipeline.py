@@ -4,9 +4,10 @@ the LMS kept busy across chunks and runs.
 
 Enrollments are read run by run in keyset pages and handed out in chunks of
 ``transmission_chunk_size``. For each chunk the database is asked a constant number of
-questions (users, consent, earlier transmissions) in the exporting thread; the chunk's LMS work
-is then queued: for each of its runs, one task that asks the course details and bulk listings
-(ahead of any enrollment work), then tasks of a few enrollments each that ask about each
+questions (the enrollments with their learners' usernames and emails, consent, earlier
+transmissions) in the exporting thread; the chunk's LMS work is then queued: for each of its
+runs, one task that asks the course details and bulk listings (ahead of any enrollment
+work), then tasks of a few enrollments each that ask about each
 learner. Up to ``ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS`` tasks run at once over one OAuth
 session. A few chunks are queued ahead of the one whose answers are being read, so that the
 LMS never waits for the database, for a slow call or for the start of a run; memory holds
