@@ -244,21 +244,24 @@ def certificate_population(lms, size):
     return type('Configuration', (), {'enterprise_customer': customer, 'transmission_chunk_size': 5, 'id': 1})()
 
 
+# Python 3.12 starts with a few hundred of its own objects frozen; 3.11 and 3.13 with none.
 def test_full_collections_leave_what_came_before_the_export_alone_until_it_ends(lms, settings):
     settings.ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS = 4
     exporter = FreezeNotingExporter('worker', certificate_population(lms, 12))
+    before = gc.get_freeze_count()
     assert len(list(exporter.export())) == 12
-    assert len(exporter.frozen_while_asking) == 12 and min(exporter.frozen_while_asking) > 0
-    assert gc.get_freeze_count() == 0
+    assert len(exporter.frozen_while_asking) == 12 and min(exporter.frozen_while_asking) > before + 1000
+    assert gc.get_freeze_count() <= before
 
 
 def test_an_export_left_early_hands_the_objects_back_to_the_collector(lms, settings):
     settings.ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS = 4
     records = FreezeNotingExporter('worker', certificate_population(lms, 12)).export()
+    before = gc.get_freeze_count()
     next(records)
-    assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() > before + 1000
     records.close()
-    assert gc.get_freeze_count() == 0
+    assert gc.get_freeze_count() <= before
 
 
 def test_objects_frozen_by_someone_else_stay_frozen(lms, settings):
