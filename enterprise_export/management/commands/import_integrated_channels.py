@@ -6,10 +6,9 @@ one line per configuration, the rows it skipped on stderr, and a total (the same
 dry run, which says on stderr that it wrote nothing).
 """
 
-import uuid
-
 from django.core.management.base import BaseCommand, CommandError
 
+from enterprise_export.management import customer_uuid
 from enterprise_export.takeover import ORIGINAL_CHANNELS, import_integrated_channels, installed_original_channels
 
 CODES = [original.code for original in ORIGINAL_CHANNELS]
@@ -34,7 +33,7 @@ class Command(BaseCommand):
         if not installed_original_channels(channel):
             raise CommandError("None of edx-enterprise's integrated-channels apps to import from is installed.")
         summary = import_integrated_channels(
-            enterprise_customer=self._customer_uuid(options['enterprise_customer']),
+            enterprise_customer=customer_uuid(options['enterprise_customer']),
             channel_code=channel, dry_run=options['dry_run'],
         )
         for configuration in summary.configurations:
@@ -45,11 +44,3 @@ class Command(BaseCommand):
         if summary.dry_run:
             self.stderr.write('Dry run: nothing was written.')
 
-    @staticmethod
-    def _customer_uuid(value):
-        if value is None:
-            return None
-        try:
-            return uuid.UUID(str(value))
-        except ValueError:
-            raise CommandError(f'{value!r} is not a customer UUID.') from None

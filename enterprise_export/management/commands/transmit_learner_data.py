@@ -9,7 +9,6 @@ this process and shows what would be sent, sending and saving nothing.
 import csv
 import json
 import os
-import uuid
 
 from celery.result import EagerResult
 from django.contrib.auth import get_user_model
@@ -17,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from enterprise_export import tasks
 from enterprise_export.channels import CHANNELS, UnknownChannelError, get_channel
+from enterprise_export.management import customer_uuid
 from enterprise_export.models import get_customer_model
 from enterprise_export.outcomes import TransmissionSummary
 from enterprise_export.tasks import LOCKED
@@ -77,17 +77,15 @@ class Command(BaseCommand):
         return user
 
     @staticmethod
-    def _customer(customer_uuid):
-        if customer_uuid is None:
+    def _customer(value):
+        wanted = customer_uuid(value)
+        if wanted is None:
             return None
-        try:
-            customer = get_customer_model()._default_manager.filter(uuid=uuid.UUID(str(customer_uuid))).first()
-        except ValueError:
-            raise CommandError(f'{customer_uuid!r} is not a customer UUID.') from None
+        customer = get_customer_model()._default_manager.filter(uuid=wanted).first()
         if customer is None:
-            raise CommandError(f'No enterprise customer {customer_uuid}.')
+            raise CommandError(f'No enterprise customer {value}.')
         if not customer.active:
-            raise CommandError(f'Enterprise customer {customer_uuid} is inactive.')
+            raise CommandError(f'Enterprise customer {value} is inactive.')
         return customer
 
     @staticmethod
