@@ -105,31 +105,10 @@ def http_floor(options):
     the time one call takes here (latency, both HTTP stacks, the machine's load), for the floor.
     """
     django_setup(options.db, options.standin)
-    import threading
+    from benchmarks.bench_lms_client import learners, lms_client_get, run_round
 
-    from django.test.utils import override_settings
-
-    from benchmarks.standin_process import is_instructor_paced, run_of
-    from enterprise_export.clients.lms import CertificatesApiClient, build_lms_session
-
-    with override_settings(ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS=options.concurrency):
-        client = CertificatesApiClient('bench', session=build_lms_session())
-    learners = [(f'bench-{index:06d}', run_of(index)) for index in range(options.enrollments)
-                if is_instructor_paced(run_of(index))]
-    client.session.get_jwt_access_token()
-
-    def ask(first):
-        for index in range(first, options.calls, options.concurrency):
-            username, course_id = learners[index % len(learners)]
-            client.get_course_certificate(course_id, username)
-
-    threads = [threading.Thread(target=ask, args=(first,)) for first in range(options.concurrency)]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    wall = time.perf_counter() - started
+    get = lms_client_get(options.standin, options.concurrency)
+    _, wall = run_round(get, options.calls, options.concurrency, learners(options.enrollments))
     print(json.dumps({'calls': options.calls, 'wall_seconds': wall,
                       'seconds_per_call_per_worker': wall * options.concurrency / options.calls}))
 

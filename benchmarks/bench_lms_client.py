@@ -68,10 +68,10 @@ def measure_all(standin_url, options):
                    'wall_ms_per_get': round(wall * 1000 / options.calls, 4)}
 
 
-def learners():
+def learners(enrollments=ENROLLMENTS):
     """``(username, course_id)`` of the stand-in's learners with a certificate."""
     from benchmarks.standin_process import is_instructor_paced, run_of
-    return [(f'bench-{index:06d}', run_of(index)) for index in range(ENROLLMENTS)
+    return [(f'bench-{index:06d}', run_of(index)) for index in range(enrollments)
             if is_instructor_paced(run_of(index))]
 
 
@@ -114,9 +114,12 @@ def bare_urllib3_get(standin_url, threads, with_timeout=False):
     return get
 
 
-def run_round(get, calls, threads):
-    """``calls`` GETs spread over ``threads`` threads: ``(process CPU seconds, wall seconds)``."""
-    population = learners()
+def run_round(get, calls, threads, population=None):
+    """
+    ``calls`` GETs spread over ``threads`` threads, about ``population`` (default: ``learners()``):
+    ``(process CPU seconds, wall seconds)``.
+    """
+    population = population or learners()
 
     def ask(first):
         for index in range(first, calls, threads):
