@@ -209,15 +209,18 @@ def test_the_next_runs_are_asked_about_before_the_first_record(lms, settings):
     assert lms.calls['course'] == len(runs)
 
 
-def test_an_export_left_early_stops_its_workers(lms, settings):
-    settings.ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS = 4
+def certificate_population(lms, size):
+    """``size`` learners of one instructor-paced run, each with a certificate, read in chunks of 5."""
     customer = EnterpriseCustomerFactory()
     lms.add_course(RUNS[0], pacing='instructor', end='2026-03-01T00:00:00Z')
-    for username, course_id in bulk_enrollments(customer, 40, RUNS[:1]):
+    for username, course_id in bulk_enrollments(customer, size, RUNS[:1]):
         lms.learner(username, course_id, certificate={'is_passing': True})
-    configuration = type('Configuration', (), {'enterprise_customer': customer, 'transmission_chunk_size': 5,
-                                                'id': 1})()
-    records = LearnerExporter('worker', configuration).export()
+    return type('Configuration', (), {'enterprise_customer': customer, 'transmission_chunk_size': 5, 'id': 1})()
+
+
+def test_an_export_left_early_stops_its_workers(lms, settings):
+    settings.ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS = 4
+    records = LearnerExporter('worker', certificate_population(lms, 40)).export()
     next(records)
     records.close()
     asked = lms.calls['certificate']
@@ -234,14 +237,6 @@ class FreezeNotingExporter(LearnerExporter):
 
     def fetch_learner_facts(self, run):
         self.frozen_while_asking.append(gc.get_freeze_count())
-
-
-def certificate_population(lms, size):
-    customer = EnterpriseCustomerFactory()
-    lms.add_course(RUNS[0], pacing='instructor', end='2026-03-01T00:00:00Z')
-    for username, course_id in bulk_enrollments(customer, size, RUNS[:1]):
-        lms.learner(username, course_id, certificate={'is_passing': True})
-    return type('Configuration', (), {'enterprise_customer': customer, 'transmission_chunk_size': 5, 'id': 1})()
 
 
 # Python 3.12 starts with a few hundred of its own objects frozen; 3.11 and 3.13 with none.
