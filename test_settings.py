@@ -44,6 +44,8 @@ LMS_INTERNAL_ROOT_URL = 'http://lms.internal'
 BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL = 'http://lms.internal/oauth2'
 BACKEND_SERVICE_EDX_OAUTH2_KEY = 'enterprise-export-key'
 BACKEND_SERVICE_EDX_OAUTH2_SECRET = 'enterprise-export-secret'
+# The stand-ins of the channels and the LMS listen on 127.0.0.1 over plain http.
+ENTERPRISE_EXPORT_ALLOW_LOOPBACK_HTTP = True
 
 # Celery runs tasks in the calling process, as the LMS's test settings do (the LMS's Celery
 # reads the old setting names from Django's settings).

@@ -358,6 +358,10 @@ class BaseLearnerDataTransmissionAudit(models.Model):
 class LearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
     """The channel-independent audit record the generic exporter yields."""
 
+    class Meta:
+        # The admin's "send again" (SPEC 20): not implied by any view or change permission.
+        permissions = [('send_again', 'Can send failed completions again')]
+
 
 class SAPSuccessFactorsEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfiguration):
     """How to reach a customer's SAP SuccessFactors tenant."""
@@ -458,9 +462,18 @@ class CornerstoneEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfigu
     key = EncryptedCharField(max_length=255, help_text='Basic-auth user (encrypted at rest).')
     secret = EncryptedCharField(max_length=255, help_text='Basic-auth password (encrypted at rest).')
     completion_status_api_path = models.CharField(max_length=255, default='/progress')
+    allowed_subdomains = models.JSONField(
+        default=list, blank=True, validators=[validators.validate_subdomain_list],
+        help_text="The Cornerstone portals (subdomains) whose launches may set this customer's learners' "
+                  "identities; none: no launch is accepted.",
+    )
 
     class Meta:
         verbose_name = 'Cornerstone configuration'
+
+    def allows_subdomain(self, subdomain):
+        """True when a launch from ``subdomain`` may write identities for this customer (case-insensitive)."""
+        return subdomain.lower() in {allowed.lower() for allowed in self.allowed_subdomains or ()}
 
 
 class CornerstoneLearnerIdentity(models.Model):

@@ -14,10 +14,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, URLValidator
 from django.utils.deconstruct import deconstructible
 
+from enterprise_export.conf import get_setting
 from enterprise_export.utils import get_course_key
 
-SUBDOMAIN = re.compile(r'^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$')
-COURSE_KEY = re.compile(r'^[A-Za-z0-9._-]+\+[A-Za-z0-9._-]+$')
+# Matched whole (``fullmatch``): with ``match`` and ``$``, a trailing newline slips through.
+SUBDOMAIN = re.compile(r'[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?')
+COURSE_KEY = re.compile(r'[A-Za-z0-9._-]+\+[A-Za-z0-9._-]+')
 # A Cornerstone base URL names the learner's portal as ``{subdomain}``; it is checked with a label in its place.
 SUBDOMAIN_PLACEHOLDER = '{subdomain}'
 LOOPBACK_NAMES = ('localhost', 'localhost.localdomain')
@@ -36,11 +38,26 @@ def validate_callback_url(value):
 
 def validate_subdomain(value):
     """A Cornerstone ``subdomain``: one host label (letters, digits, hyphens; 1–63; no hyphen at either end)."""
-    if not SUBDOMAIN.match(value or ''):
+    if not SUBDOMAIN.fullmatch(value or ''):
         raise ValidationError(
             'Enter 1 to 63 letters, digits or hyphens, not starting or ending with a hyphen.',
             code='invalid_subdomain',
         )
+
+
+def validate_subdomain_list(value):
+    """A Cornerstone configuration's ``allowed_subdomains``: a list of subdomains, each as ``validate_subdomain``."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError('Enter a list of subdomains.', code='invalid_subdomain_list')
+    for item in value:
+        try:
+            validate_subdomain(item)
+        except ValidationError:
+            raise ValidationError(
+                '%(value)s is not a subdomain: enter 1 to 63 letters, digits or hyphens, '
+                'not starting or ending with a hyphen.',
+                code='invalid_subdomain', params={'value': item[:70]},
+            ) from None
 
 
 def _is_loopback(host):
@@ -55,12 +72,14 @@ def _is_loopback(host):
 @deconstructible
 class BaseUrlValidator:
     """
-    A channel configuration's base URL: ``https``, or ``http`` to a loopback host (a local stand-in).
+    A channel configuration's base URL: ``https``, or ``http`` to a loopback host (a local
+    stand-in) when ``ENTERPRISE_EXPORT_ALLOW_LOOPBACK_HTTP`` is on (SPEC 20).
 
     With ``allow_subdomain_placeholder``, ``{subdomain}`` may stand for one host label.
     """
 
-    message = 'Enter an https URL (http only to localhost or 127.0.0.1), without user, query or fragment.'
+    message = 'Enter an https URL, without user, query or fragment.'
+    loopback_message = 'Enter an https URL (http only to localhost or 127.0.0.1), without user, query or fragment.'
     code = 'invalid_base_url'
 
     def __init__(self, allow_subdomain_placeholder=False):
@@ -75,9 +94,11 @@ class BaseUrlValidator:
             parts = urlsplit(candidate)
         except (ValidationError, ValueError):
             raise ValidationError(self.message, code=self.code) from None
-        secure = parts.scheme == 'https' or _is_loopback(parts.hostname or '')
+        loopback_allowed = get_setting('ENTERPRISE_EXPORT_ALLOW_LOOPBACK_HTTP')
+        message = self.loopback_message if loopback_allowed else self.message
+        secure = parts.scheme == 'https' or (loopback_allowed and _is_loopback(parts.hostname or ''))
         if not secure or parts.username is not None or parts.query or parts.fragment:
-            raise ValidationError(self.message, code=self.code)
+            raise ValidationError(message, code=self.code)
 
     def __eq__(self, other):
         return (isinstance(other, BaseUrlValidator)
@@ -93,7 +114,7 @@ validate_requests_per_minute = MinValueValidator(0)
 
 def validate_course_key(value):
     """A course key as Cornerstone identities store it: ``org+course`` (letters, digits, ``.``, ``-``, ``_``)."""
-    if not COURSE_KEY.match(value or ''):
+    if not COURSE_KEY.fullmatch(value or ''):
         raise ValidationError('Enter a course key such as edX+DemoX.', code='invalid_course_key')
 
 
@@ -104,10 +125,10 @@ def course_key_from_launch(value):
     Either ``org+course`` itself (each part letters, digits, ``.``, ``-``, ``_``), or a course
     run key that edx-opaque-keys parses, whose ``org+course`` is returned.
     """
-    if COURSE_KEY.match(value):
+    if COURSE_KEY.fullmatch(value):
         return value
     course_key = get_course_key(value)
-    if course_key and COURSE_KEY.match(course_key):
+    if course_key and COURSE_KEY.fullmatch(course_key):
         return course_key
     raise ValidationError('Enter a course key (org+course) or a course run key.', code='invalid_course_key')
 

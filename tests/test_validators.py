@@ -49,6 +49,32 @@ def test_base_url_refuses_the_rest(value):
         validators.validate_base_url(value)
 
 
+@pytest.mark.parametrize('value', ['http://localhost:8000', 'http://127.0.0.1:18000/channels', 'http://[::1]:9000'])
+def test_loopback_http_is_refused_unless_the_setting_allows_it(settings, value):
+    settings.ENTERPRISE_EXPORT_ALLOW_LOOPBACK_HTTP = False
+    with pytest.raises(ValidationError) as refused:
+        validators.validate_base_url(value)
+    assert refused.value.messages == ['Enter an https URL, without user, query or fragment.']
+    validators.validate_base_url(value.replace('http://', 'https://'))
+
+
+def test_loopback_http_is_off_by_default():
+    from enterprise_export.settings.common import DEFAULTS
+
+    assert DEFAULTS['ENTERPRISE_EXPORT_ALLOW_LOOPBACK_HTTP'] is False
+
+
+@pytest.mark.parametrize('value', [[], ['acme'], ['Acme', 'acme-eu', 'a' * 63]])
+def test_allowed_subdomains_accepts_lists_of_subdomains(value):
+    validators.validate_subdomain_list(value)
+
+
+@pytest.mark.parametrize('value', ['acme', ['acme', 'evil.com'], ['acme\n'], [''], [1], {'acme': True}, None])
+def test_allowed_subdomains_refuses_anything_else(value):
+    with pytest.raises(ValidationError):
+        validators.validate_subdomain_list(value)
+
+
 def test_cornerstone_base_url_may_hold_the_subdomain_placeholder():
     validators.validate_cornerstone_base_url('https://{subdomain}.csod.com')
     validators.validate_cornerstone_base_url('http://127.0.0.1:9000/csod')

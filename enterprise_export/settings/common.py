@@ -37,6 +37,8 @@ DEFAULTS = {
     'ENTERPRISE_EXPORT_LOCK_MAX_RETRIES': 24,
     # Keys of the channel secrets' encryption, newest first; None: one key derived from SECRET_KEY.
     'ENTERPRISE_EXPORT_SECRET_KEYS': None,
+    # Plain http to a loopback host (a local stand-in) accepted in base URLs and launches; never in production.
+    'ENTERPRISE_EXPORT_ALLOW_LOOPBACK_HTTP': False,
     # The four source models (SPEC section 12), swappable like AUTH_USER_MODEL: fixed before
     # the first migrate. These are the standalone defaults; see SOURCE_MODELS_IN_AN_LMS.
     'ENTERPRISE_EXPORT_CUSTOMER_MODEL': 'enterprise_export.EnterpriseCustomer',
