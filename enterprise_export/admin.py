@@ -6,7 +6,13 @@ from django.contrib.auth import get_user_model
 
 from enterprise_export import audits, models, tasks
 from enterprise_export.channels import channel_of
-from enterprise_export.fields import encrypted_field_names
+from enterprise_export.fields import (
+    SECRET_NOT_SET,
+    SECRET_SET,
+    SECRET_UNREADABLE,
+    encrypted_field_names,
+    secret_state,
+)
 
 
 class EnterpriseCustomerAdmin(admin.ModelAdmin):
@@ -83,32 +89,70 @@ class ReadOnlyAuditAdmin(admin.ModelAdmin):
 admin.site.register(models.LearnerDataTransmissionAudit, ReadOnlyAuditAdmin)
 
 
+SECRET_SAVED_HELP = 'A value is saved; leave empty to keep it.'
+SECRET_MISSING_HELP = 'No value saved.'
+SECRET_UNREADABLE_HELP = ('The saved value cannot be read with ENTERPRISE_EXPORT_SECRET_KEYS; '
+                          'type it again (runs of this configuration stop until then).')
+
+
 class WriteOnlySecretsForm(forms.ModelForm):
     """
-    Secrets (the model's encrypted fields) can be typed in, never read back: the fields render
-    empty, and empty keeps the saved value.
+    Secrets (the model's encrypted fields) can be typed in, never read back (SPEC 16, 20).
+
+    The fields render empty and empty keeps the saved value, unless the saved value cannot be
+    decrypted (then it must be typed again) or the save changes where the credentials go (a
+    base URL or path: then every secret must be typed again).
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.secret_fields = encrypted_field_names(self._meta.model)
+        self.secret_fields = [name for name in encrypted_field_names(self._meta.model) if name in self.fields]
         for name in self.secret_fields:
-            if name in self.fields:
-                self.fields[name].widget = forms.PasswordInput(render_value=False)
-                if self.instance.pk:
-                    self.fields[name].required = False
-                    self.fields[name].help_text = 'Saved; leave empty to keep it.'
+            self.fields[name].widget = forms.PasswordInput(render_value=False)
+            if self.instance.pk:
+                self.fields[name].required = False
+                self.fields[name].help_text = {
+                    SECRET_SET: SECRET_SAVED_HELP, SECRET_NOT_SET: SECRET_MISSING_HELP,
+                    SECRET_UNREADABLE: SECRET_UNREADABLE_HELP,
+                }[secret_state(getattr(self.instance, name))]
+
+    def typed_secrets(self):
+        """The secret fields a value was typed into."""
+        return [name for name in self.secret_fields if self.data.get(self.add_prefix(name))]
 
     def clean(self):
         cleaned = super().clean()
+        if not self.instance.pk:
+            return cleaned
+        typed = self.typed_secrets()
+        moved = [name for name in self._meta.model.destination_field_names() if name in self.changed_data]
         for name in self.secret_fields:
-            if name in self.fields and self.instance.pk and not cleaned.get(name):
+            if name in typed:
+                continue
+            if moved:
+                self.add_error(name, f'Type it again: {", ".join(moved)} changed, and the saved value '
+                                     'is not sent to a new place without it.')
+            elif secret_state(getattr(self.instance, name)) == SECRET_UNREADABLE:
+                self.add_error(name, 'The saved value cannot be read with ENTERPRISE_EXPORT_SECRET_KEYS: '
+                                     'type it again.')
+            else:
                 cleaned[name] = getattr(self.instance, name)
         return cleaned
 
+    @property
+    def changed_data(self):
+        # A secret is changed only when a value was typed: the change history must not say otherwise.
+        typed = set(self.typed_secrets())
+        return [name for name in super().changed_data if name not in self.secret_fields or name in typed]
+
 
 class ChannelConfigurationAdmin(admin.ModelAdmin):
-    """A channel's configurations, with the time of their last attempt and the reason of their last failure."""
+    """
+    A channel's configurations, with the time of their last attempt and the reason of their last failure.
+
+    A user who may only view a configuration sees each secret's state (set, not set,
+    unreadable), never its value (SPEC 20).
+    """
 
     form = WriteOnlySecretsForm
     list_display = ('id', 'enterprise_customer', 'active', 'transmission_chunk_size', 'imported_from_id',
@@ -117,6 +161,18 @@ class ChannelConfigurationAdmin(admin.ModelAdmin):
     search_fields = ('enterprise_customer__name', 'enterprise_customer__slug', '=imported_from_id')
     raw_id_fields = ('enterprise_customer',)
     readonly_fields = ('imported_from_id', 'last_attempt', 'last_error')
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        for name in encrypted_field_names(model):
+            setattr(self, secret_state_name(name), _secret_state_display(model, name))
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if self.has_change_permission(request, obj):
+            return fields
+        secrets = set(encrypted_field_names(self.model))
+        return [secret_state_name(name) if name in secrets else name for name in fields]
 
     def get_queryset(self, request):
         return audits.with_last_outcome(super().get_queryset(request), channel_of(self.model))
@@ -128,6 +184,21 @@ class ChannelConfigurationAdmin(admin.ModelAdmin):
     @admin.display(description='last error')
     def last_error(self, configuration):
         return audits.last_error(configuration, configuration.channel_code) or '-'
+
+
+def secret_state_name(field_name):
+    """The name of the read-only display of a secret's state."""
+    return f'{field_name}_state'
+
+
+def _secret_state_display(model, field_name):
+    label = model._meta.get_field(field_name).verbose_name
+
+    @admin.display(description=label)
+    def state(configuration):
+        return secret_state(getattr(configuration, field_name))
+
+    return state
 
 
 admin.site.register(models.SAPSuccessFactorsEnterpriseCustomerConfiguration, ChannelConfigurationAdmin)
@@ -194,25 +265,45 @@ class ChannelAuditAdmin(ReadOnlyAuditAdmin):
     def reason(self, row):
         return audits.failure_reason(row.status, row.error_message, channel_of(type(row)).code) or '-'
 
-    @admin.action(description='Send again (queue the single-learner task for the selected failed rows)')
+    @admin.action(description='Send again (the single-learner task, for the selected failed rows)',
+                  permissions=['send_again'])
     def send_again(self, request, queryset):
-        failed = queryset.exclude(audits.sent_q())
-        targets = learner_runs(failed.values_list('enterprise_course_enrollment_id', flat=True).distinct())
-        for username, course_run_id in targets:
-            tasks.transmit_single_learner_data.delay(username, course_run_id)
+        """
+        One single-learner task per learner and run, for the configurations of its selected
+        failed rows only; sent and superseded rows are skipped (SPEC 20).
+        """
+        failed = queryset.exclude(audits.sent_q()).filter(superseded=False)
+        channel_code = channel_of(self.model).code
+        targets = learner_run_configurations(
+            failed.values_list('enterprise_course_enrollment_id', 'plugin_configuration_id').distinct(), channel_code)
+        for (username, course_run_id), configurations in targets.items():
+            tasks.transmit_single_learner_data.delay(username, course_run_id, configurations=configurations)
         skipped = queryset.count() - failed.count()
         self.message_user(request, f'Queued {len(targets)} learner run(s) to send again; '
-                                   f'{skipped} selected row(s) were sent already.', messages.SUCCESS)
+                                   f'{skipped} selected row(s) were skipped (sent or superseded).', messages.SUCCESS)
+
+    def has_send_again_permission(self, request):
+        return request.user.has_perm(f'{models.LearnerDataTransmissionAudit._meta.app_label}.send_again')
 
 
-def learner_runs(enrollment_ids):
-    """The (username, course run id) of each enrollment of ``enrollment_ids`` whose learner still exists."""
-    enrollments = list(models.get_enrollment_model()._base_manager.filter(pk__in=list(enrollment_ids)).values_list(
-        'enterprise_customer_user__user_id', 'course_id'))
+def learner_run_configurations(enrollment_configurations, channel_code):
+    """
+    ``{(username, course run id): [[channel code, configuration id], ...]}`` for
+    ``(enrollment id, configuration id)`` pairs, leaving out enrollments whose learner no longer exists.
+    """
+    configurations_of = {}
+    for enrollment_id, configuration_id in enrollment_configurations:
+        configurations_of.setdefault(enrollment_id, set()).add(configuration_id)
+    enrollments = list(models.get_enrollment_model()._base_manager.filter(pk__in=list(configurations_of)).values_list(
+        'pk', 'enterprise_customer_user__user_id', 'course_id'))
     usernames = dict(get_user_model().objects.filter(
-        pk__in={user_id for user_id, _ in enrollments}).values_list('pk', 'username'))
-    return sorted({(usernames[user_id], course_run_id) for user_id, course_run_id in enrollments
-                   if user_id in usernames})
+        pk__in={user_id for _, user_id, _ in enrollments}).values_list('pk', 'username'))
+    targets = {}
+    for enrollment_id, user_id, course_run_id in enrollments:
+        if user_id in usernames:
+            targets.setdefault((usernames[user_id], course_run_id), set()).update(
+                (channel_code, configuration_id) for configuration_id in configurations_of[enrollment_id])
+    return {target: sorted([list(pair) for pair in pairs]) for target, pairs in sorted(targets.items())}
 
 
 admin.site.register(models.SapSuccessFactorsLearnerDataTransmissionAudit, ChannelAuditAdmin)

@@ -15,16 +15,42 @@ import logging
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 
+from enterprise_export import validators
 from enterprise_export.conf import get_setting
 
 LOGGER = logging.getLogger(__name__)
 
 # Every Fernet token starts with its version byte 0x80, "gAAAAA" in URL-safe base64.
 TOKEN_PREFIX = 'gAAAAA'
+
+# What a page shows of a secret (SPEC 20): its state, never its value.
+SECRET_SET, SECRET_NOT_SET, SECRET_UNREADABLE = 'set', 'not set', 'unreadable'
+SECRET_UNREADABLE_ERROR = 'channel secret unreadable with the configured keys'
+
+
+class UnreadableSecret(str):
+    """
+    A stored secret that no key of ``ENTERPRISE_EXPORT_SECRET_KEYS`` decrypts.
+
+    It reads as empty (so nothing sends it), and a save writes back the ciphertext it came
+    from: a save that did not type a new value never replaces a secret it could not read.
+    """
+
+    def __new__(cls, token):
+        unreadable = super().__new__(cls, '')
+        unreadable.token = token
+        return unreadable
+
+    def __repr__(self):
+        return '<unreadable secret>'
+
+    def __reduce__(self):
+        return UnreadableSecret, (self.token,)
 
 
 def secret_keys():
@@ -87,11 +113,13 @@ class EncryptedCharField(models.CharField):
         except InvalidToken:
             # Never the value itself: it may be a secret in clear or another key's token.
             LOGGER.error('A channel secret cannot be decrypted with ENTERPRISE_EXPORT_SECRET_KEYS '
-                         '(was the key that made it removed?); it reads as empty until saved again',
-                         extra={'table': self.model._meta.db_table, 'field': self.name})
-            return ''
+                         '(was the key that made it removed?); its configuration does not run until it is '
+                         'typed again', extra={'table': self.model._meta.db_table, 'field': self.name})
+            return UnreadableSecret(value)
 
     def get_prep_value(self, value):
+        if isinstance(value, UnreadableSecret):
+            return value.token  # kept as it is stored: the right key may come back
         value = super().get_prep_value(value)
         if not value:
             return value
@@ -101,3 +129,49 @@ class EncryptedCharField(models.CharField):
 def encrypted_field_names(model):
     """The names of ``model``'s encrypted fields (its channel secrets)."""
     return [field.name for field in model._meta.concrete_fields if isinstance(field, EncryptedCharField)]
+
+
+def secret_state(value):
+    """What may be shown of a secret: ``set``, ``not set`` or ``unreadable``."""
+    if isinstance(value, UnreadableSecret):
+        return SECRET_UNREADABLE
+    return SECRET_SET if value else SECRET_NOT_SET
+
+
+def unreadable_secret_names(instance):
+    """The names of ``instance``'s secrets that no configured key decrypts."""
+    return [name for name in encrypted_field_names(type(instance))
+            if isinstance(getattr(instance, name), UnreadableSecret)]
+
+
+class SubdomainListFormField(forms.CharField):
+    """Subdomains typed as one line, separated by commas or spaces; a list of them in Python."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ', '.join(value)
+        return value
+
+    def to_python(self, value):
+        if isinstance(value, list | tuple):
+            return list(value)
+        text = super().to_python(value)
+        return [item for item in text.replace(',', ' ').split() if item]
+
+    def has_changed(self, initial, data):
+        return self.to_python(initial or []) != self.to_python(data)
+
+
+class SubdomainListField(models.JSONField):
+    """A list of Cornerstone subdomains (JSON in the database), each checked as SPEC 16 says."""
+
+    default_validators = [validators.validate_subdomain_list]
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault('default', list)
+        kwargs.setdefault('blank', True)
+        super().__init__(*args, **kwargs)
+
+    def formfield(self, **kwargs):
+        # Typed as one line, not as JSON text (JSONField's own form field).
+        return models.Field.formfield(self, **{'form_class': SubdomainListFormField, **kwargs})

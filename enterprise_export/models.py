@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 
 from enterprise_export import validators
-from enterprise_export.fields import EncryptedCharField
+from enterprise_export.fields import EncryptedCharField, SubdomainListField
 from enterprise_export.utils import get_course_key
 
 CUSTOMER_MODEL = 'ENTERPRISE_EXPORT_CUSTOMER_MODEL'
@@ -267,6 +267,10 @@ class EnterpriseCustomerPluginConfiguration(models.Model):
     """
 
     channel_code = None
+    # The field that names this app to the channel (OAuth client id, basic-auth user): part of a cached token's key.
+    client_id_field = 'key'
+    # Besides every ``*_base_url`` field: what decides where the channel's credentials go (SPEC 20).
+    DESTINATION_PATH_FIELDS = ('oauth_api_path', 'completion_status_api_path')
 
     # The reverse names carry this app's label: edx-enterprise's own configurations of the same
     # class names point at the same customer model in an LMS.
@@ -296,6 +300,17 @@ class EnterpriseCustomerPluginConfiguration(models.Model):
 
     def __str__(self):
         return f'{self.channel_code} configuration {self.pk} of {self.enterprise_customer_id}'
+
+    @classmethod
+    def destination_field_names(cls):
+        """The fields that decide where the credentials go: changing one needs every secret typed again."""
+        return [field.name for field in cls._meta.concrete_fields
+                if field.name.endswith('_base_url') or field.name in cls.DESTINATION_PATH_FIELDS]
+
+    def token_scope(self):
+        """What a channel token is good for: this configuration, where it is sent, and the client it names."""
+        return (self.pk, *(getattr(self, name) for name in self.destination_field_names()),
+                getattr(self, self.client_id_field, ''))
 
 
 class EnterpriseCustomerAdmin(models.Model):
@@ -427,6 +442,7 @@ class Degreed2EnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfigurat
     """How to reach a customer's Degreed organisation through Degreed's v2 completions API."""
 
     channel_code = 'DEGREED2'
+    client_id_field = 'client_id'
 
     client_id = EncryptedCharField(max_length=255, help_text='OAuth client id (encrypted at rest).')
     client_secret = EncryptedCharField(max_length=255, help_text='OAuth client secret (encrypted at rest).')
@@ -462,8 +478,7 @@ class CornerstoneEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfigu
     key = EncryptedCharField(max_length=255, help_text='Basic-auth user (encrypted at rest).')
     secret = EncryptedCharField(max_length=255, help_text='Basic-auth password (encrypted at rest).')
     completion_status_api_path = models.CharField(max_length=255, default='/progress')
-    allowed_subdomains = models.JSONField(
-        default=list, blank=True, validators=[validators.validate_subdomain_list],
+    allowed_subdomains = SubdomainListField(
         help_text="The Cornerstone portals (subdomains) whose launches may set this customer's learners' "
                   "identities; none: no launch is accepted.",
     )

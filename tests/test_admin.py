@@ -221,9 +221,162 @@ def test_send_again_queues_the_single_learner_task_for_failed_rows(staff_client)
     other = get_user_model().objects.get(pk=enrollment_of(rows['other_failed']).enterprise_customer_user.user_id)
     assert sorted(call.args for call in task.delay.call_args_list) == sorted([
         (learner.username, 'course-v1:edX+DemoX+Demo_2026'), (other.username, 'course-v1:edX+Other+2026')])
-    assert 'Queued 2 learner run(s) to send again; 1 selected row(s) were sent already.' in response.content.decode()
+    assert 'Queued 2 learner run(s) to send again; 1 selected row(s) were skipped (sent or superseded).' in (
+        response.content.decode())
 
 
 def enrollment_of(row):
     """The enrollment an audit row is about."""
     return get_enrollment_model()._base_manager.get(pk=row.enterprise_course_enrollment_id)
+
+
+def _user_with(*codenames, staff=True):
+    """A staff user holding exactly the given permissions of this app (``view_...``, ``send_again``)."""
+    from django.contrib.auth.models import Permission  # noqa: PLC0415
+
+    user = UserFactory(is_staff=staff)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label='enterprise_export',
+                                                        codename__in=codenames))
+    return user
+
+
+@pytest.mark.parametrize(('factory', 'model_name', 'secrets'), [
+    (SAPConfigurationFactory, 'sapsuccessfactorsenterprisecustomerconfiguration', ('key', 'secret')),
+    (DegreedConfigurationFactory, 'degreedenterprisecustomerconfiguration', ('key', 'secret')),
+    (Degreed2ConfigurationFactory, 'degreed2enterprisecustomerconfiguration', ('client_id', 'client_secret')),
+])
+def test_a_view_only_user_sees_whether_secrets_are_set_never_their_values(client, factory, model_name, secrets):
+    configuration = factory(**{secrets[0]: 'visible-client-id', secrets[1]: ''})
+    client.force_login(_user_with(f'view_{model_name}'))
+    response = client.get(reverse(f'admin:enterprise_export_{model_name}_change', args=[configuration.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'visible-client-id' not in page
+    readonly = [field.contents() for fieldset in response.context['adminform'] for line in fieldset
+                for field in line if field.field['name'] in {f'{name}_state' for name in secrets}]
+    assert readonly == ['set', 'not set']
+
+
+def test_a_view_only_user_sees_an_unreadable_secret_as_unreadable(client, settings):
+    settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['removed key']
+    configuration = DegreedConfigurationFactory(secret='lost-secret')
+    settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['another key']
+    client.force_login(_user_with('view_degreedenterprisecustomerconfiguration'))
+    page = client.get(reverse('admin:enterprise_export_degreedenterprisecustomerconfiguration_change',
+                              args=[configuration.pk])).content.decode()
+    assert 'unreadable' in page and 'lost-secret' not in page
+
+
+def _degreed_form(configuration, **changes):
+    return {
+        'enterprise_customer': configuration.enterprise_customer.pk, 'active': 'on',
+        'transmission_chunk_size': 500, 'channel_worker_username': '', 'requests_per_minute': 70,
+        'degreed_base_url': configuration.degreed_base_url, 'degreed_company_id': 'ORG-1',
+        'key': '', 'secret': '', 'oauth_api_path': 'oauth/token',
+        'completion_status_api_path': 'api/v1/provider/completion/course', **changes,
+    }
+
+
+DEGREED_CHANGE = 'admin:enterprise_export_degreedenterprisecustomerconfiguration_change'
+
+
+def test_a_save_never_replaces_a_secret_no_key_reads(staff_client, settings):
+    settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['removed key']
+    configuration = DegreedConfigurationFactory(key='kept-id', secret='lost-secret')
+    stored = _raw_secret(configuration)
+    settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['another key']
+    url = reverse(DEGREED_CHANGE, args=[configuration.pk])
+    response = staff_client.post(url, _degreed_form(configuration, degreed_company_id='ORG-2'))
+    assert response.status_code == 200  # the form again, with its errors
+    assert set(response.context['adminform'].form.errors) == {'key', 'secret'}
+    assert 'cannot be read with ENTERPRISE_EXPORT_SECRET_KEYS' in response.content.decode()
+    assert _raw_secret(configuration) == stored
+    # Any other save keeps the stored token as it is; with the right key back, the secret reads again.
+    DegreedEnterpriseCustomerConfiguration.objects.get(pk=configuration.pk).save()
+    assert _raw_secret(configuration) == stored
+    settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['another key', 'removed key']
+    assert DegreedEnterpriseCustomerConfiguration.objects.get(pk=configuration.pk).secret == 'lost-secret'
+    # Typing both again saves them with the newest key.
+    settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['another key']
+    assert staff_client.post(url, _degreed_form(configuration, key='new-id', secret='new-secret')).status_code == 302
+    reread = DegreedEnterpriseCustomerConfiguration.objects.get(pk=configuration.pk)
+    assert (reread.key, reread.secret) == ('new-id', 'new-secret')
+
+
+def _raw_secret(configuration):
+    return _raw_column(configuration, 'secret')
+
+
+def _raw_column(configuration, column):
+    from django.db import connection  # noqa: PLC0415
+
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT {connection.ops.quote_name(column)} FROM '
+                       f'{connection.ops.quote_name(type(configuration)._meta.db_table)} WHERE id = %s',
+                       [configuration.pk])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize('moved', [
+    {'degreed_base_url': 'https://collector.example.net'}, {'oauth_api_path': 'other/token'},
+    {'completion_status_api_path': 'elsewhere'},
+])
+def test_changing_where_credentials_go_needs_every_secret_typed_again(staff_client, moved):
+    configuration = DegreedConfigurationFactory(key='old-id', secret='old-secret')
+    url = reverse(DEGREED_CHANGE, args=[configuration.pk])
+    response = staff_client.post(url, _degreed_form(configuration, secret='typed-secret', **moved))
+    assert response.status_code == 200
+    assert set(response.context['adminform'].form.errors) == {'key'}
+    reread = DegreedEnterpriseCustomerConfiguration.objects.get(pk=configuration.pk)
+    assert (reread.degreed_base_url, reread.oauth_api_path, reread.secret) == (
+        configuration.degreed_base_url, 'oauth/token', 'old-secret')
+    response = staff_client.post(url, _degreed_form(configuration, key='new-id', secret='typed-secret', **moved))
+    assert response.status_code == 302
+    reread = DegreedEnterpriseCustomerConfiguration.objects.get(pk=configuration.pk)
+    assert (reread.key, reread.secret) == ('new-id', 'typed-secret')
+
+
+def test_the_change_history_names_a_secret_only_when_one_was_typed(staff_client):
+    from django.contrib.admin.models import LogEntry  # noqa: PLC0415
+
+    configuration = DegreedConfigurationFactory()
+    url = reverse(DEGREED_CHANGE, args=[configuration.pk])
+    assert staff_client.post(url, _degreed_form(configuration, degreed_company_id='ORG-9')).status_code == 302
+    assert staff_client.post(url, _degreed_form(configuration, degreed_company_id='ORG-9',
+                                                secret='typed')).status_code == 302
+    first, second = LogEntry.objects.order_by('pk')
+    assert first.get_change_message() == 'Changed Degreed company id.'
+    assert second.get_change_message() == 'Changed Secret.'
+
+
+def test_send_again_needs_its_own_permission(client):
+    _, rows = _sap_rows()
+    client.force_login(_user_with('view_sapsuccessfactorslearnerdatatransmissionaudit'))
+    with mock.patch('enterprise_export.tasks.transmit_single_learner_data') as task:
+        response = client.post(reverse(SAP_AUDITS), {'action': 'send_again', '_selected_action': [rows['failed'].pk]},
+                               follow=True)
+    assert response.status_code == 200
+    assert not task.delay.called
+    assert 'send_again' not in response.content.decode()
+
+
+def test_send_again_sends_each_learner_to_the_selected_rows_configurations_only(client):
+    configuration, rows = _sap_rows()
+    enrollment = enrollment_of(rows['failed'])
+    # The learner also has a failed row at another configuration, not selected.
+    SapAuditFactory(plugin_configuration_id=SAPConfigurationFactory(
+        enterprise_customer=configuration.enterprise_customer).pk, enterprise_course_enrollment_id=enrollment.pk,
+        status=500, error_message='x')
+    superseded = SapAuditFactory(plugin_configuration_id=configuration.pk, superseded=True, status=500,
+                                 error_message='x', enterprise_course_enrollment_id=enrollment_of(
+                                     rows['other_failed']).pk, course_id='course-v1:edX+Other+2026')
+    client.force_login(_user_with('view_sapsuccessfactorslearnerdatatransmissionaudit', 'send_again'))
+    selected = [rows['sent'].pk, rows['failed'].pk, superseded.pk]
+    with mock.patch('enterprise_export.tasks.transmit_single_learner_data') as task:
+        response = client.post(reverse(SAP_AUDITS), {'action': 'send_again', '_selected_action': selected},
+                               follow=True)
+    learner = get_user_model().objects.get(pk=enrollment.enterprise_customer_user.user_id)
+    assert [(call.args, call.kwargs) for call in task.delay.call_args_list] == [
+        ((learner.username, 'course-v1:edX+DemoX+Demo_2026'), {'configurations': [['SAP', configuration.pk]]})]
+    assert 'Queued 1 learner run(s) to send again; 2 selected row(s) were skipped (sent or superseded).' in (
+        response.content.decode())

@@ -184,3 +184,17 @@ class TestDryRun:
         run_command('--api_user', 'api_worker', '--dry-run', '--output', str(path), '--channel', 'degreed')
         rows = [json.loads(line) for line in path.read_text().splitlines()]
         assert [row['channel'] for row in rows] == ['DEGREED']
+
+
+def test_a_configuration_whose_secret_no_key_reads_stops_before_any_call(three_customers, http, settings):
+    settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['the key that made them']
+    sap = SAPConfigurationFactory(enterprise_customer=three_customers[0].enterprise_customer)
+    settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['another key']
+    calls_before = len(http.calls)
+    with pytest.raises(CommandError) as stopped:
+        run_command('--api_user', 'api_worker', '--channel', 'SAP',
+                    '--enterprise_customer', str(sap.enterprise_customer.uuid))
+    assert stopped.value.returncode == 1
+    assert f'SAP {sap.pk}: channel secret unreadable with the configured keys' in str(stopped.value)
+    assert len(http.calls) == calls_before  # no token, no LMS call, no completion
+    assert not SapSuccessFactorsLearnerDataTransmissionAudit.objects.exists()

@@ -91,3 +91,24 @@ def test_percentile_of_a_certificate(lms, channels, certificate_grade, percentil
     transmit(configuration)
     assert channels.received['DEGREED2'] == [
         completion('ada@example.com', 'edX+DemoX', percentile, completed_at='2026-05-01T10:00:00')]
+
+
+@pytest.mark.usefixtures('ended_course')
+def test_a_cached_token_never_goes_to_a_new_host(lms, http):
+    configuration = Degreed2ConfigurationFactory()
+    add_learner(configuration, lms, 'ada')
+    http.add(http.POST, f'{DEGREED2}/oauth/token', json={'access_token': 'token-of-degreed', 'expires_in': 3600})
+    http.add(http.POST, COMPLETIONS, status=201, json={})
+    transmit(configuration)
+
+    elsewhere = 'https://collector.example.net'
+    configuration.degreed_base_url = elsewhere
+    configuration.save()
+    add_learner(configuration, lms, 'bob')
+    http.add(http.POST, f'{elsewhere}/oauth/token', json={'access_token': 'token-of-elsewhere', 'expires_in': 3600})
+    http.add(http.POST, f'{elsewhere}/api/v2/completions', status=201, json={})
+    transmit(configuration)
+
+    [sent_elsewhere] = degreed2_calls(http, f'{elsewhere}/api/v2/completions')
+    assert sent_elsewhere.request.headers['Authorization'] == 'Bearer token-of-elsewhere'
+    assert len(degreed2_calls(http, f'{elsewhere}/oauth/token')) == 1

@@ -144,8 +144,11 @@ class ChannelApiClient:
             raise ChannelTokenError(error.status, error.message) from error
 
     def _token_cache_key(self, cache_suffix):
-        # Hashed: a SAP user id is personal data and cache keys show up in monitoring.
-        digest = hashlib.sha256(str(cache_suffix).encode()).hexdigest()[:24]
+        # The configuration's URLs, paths and client id are in the key: a token cached for one
+        # host never goes to another (SPEC 20). Hashed: a SAP user id is personal data, and
+        # cache keys show up in monitoring.
+        scope = (*self.enterprise_configuration.token_scope(), cache_suffix)
+        digest = hashlib.sha256(repr(scope).encode()).hexdigest()[:32]
         return f'enterprise_export:token:{self.channel_code}:{self.enterprise_configuration.pk}:{digest}'
 
     def read_token(self, response):

@@ -7,9 +7,9 @@ after the upgrade and nothing new is allowed.
 """
 
 from django.contrib.auth.management import create_permissions
-from django.db import migrations, models
+from django.db import migrations
 
-import enterprise_export.validators
+import enterprise_export.fields
 
 
 def create_send_again_permission(apps, schema_editor):
@@ -47,10 +47,9 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='cornerstoneenterprisecustomerconfiguration',
             name='allowed_subdomains',
-            field=models.JSONField(blank=True, default=list, help_text=(
+            field=enterprise_export.fields.SubdomainListField(blank=True, default=list, help_text=(
                 "The Cornerstone portals (subdomains) whose launches may set this customer's learners' "
-                'identities; none: no launch is accepted.'),
-            validators=[enterprise_export.validators.validate_subdomain_list]),
+                'identities; none: no launch is accepted.')),
         ),
         migrations.RunPython(create_send_again_permission, migrations.RunPython.noop),
         migrations.RunPython(allow_known_subdomains, migrations.RunPython.noop),

@@ -19,6 +19,7 @@ from tqdm import tqdm
 from enterprise_export.audits import sent_q
 from enterprise_export.clients.exceptions import ChannelError, ChannelTokenError
 from enterprise_export.conf import get_setting
+from enterprise_export.fields import SECRET_UNREADABLE_ERROR, unreadable_secret_names
 from enterprise_export.outcomes import RunAbortedError, TransmissionSummary
 from enterprise_export.transmitters.base import Transmitter
 from enterprise_export.transmitters.concurrent import ConcurrentSends
@@ -54,13 +55,20 @@ class LearnerTransmitter(Transmitter):
         """
         configuration = self.enterprise_configuration
         summary = TransmissionSummary(self.channel_code, configuration.pk, configuration.enterprise_customer.slug)
+        extra = {'channel': self.channel_code, 'configuration_id': configuration.pk}
+        unreadable = unreadable_secret_names(configuration)
+        if unreadable:
+            # Sending with an empty secret would only be refused: nothing is exported or sent.
+            summary.error = SECRET_UNREADABLE_ERROR
+            LOGGER.error('%s configuration %s: run stopped: %s (%s)', self.channel_code, configuration.pk,
+                         SECRET_UNREADABLE_ERROR, ', '.join(unreadable), extra=extra)
+            return summary
         self._sent_enrollments = set()
         concurrency = get_setting('ENTERPRISE_EXPORT_CHANNEL_CONCURRENCY')
         self._concurrent = ConcurrentSends(self, concurrency) if concurrency > 1 and not dry_run else None
         records = exporter.export(TransmissionAudit=self.audit_model, app_label=self.channel_code, **export_kwargs)
         progress = tqdm(records, desc=f'{self.channel_code} configuration {configuration.pk}', unit=' records',
                         disable=None, leave=False)
-        extra = {'channel': self.channel_code, 'configuration_id': configuration.pk}
         try:
             for batch in batched(progress, self.batch_size):
                 self._transmit_batch(batch, summary, dry_run)
