@@ -173,7 +173,8 @@ def _configure_channel(channel, customer, base_url):
     else:
         models.CornerstoneEnterpriseCustomerConfiguration.objects.update_or_create(
             enterprise_customer=customer,
-            defaults={'cornerstone_base_url': base_url, 'key': 'csod-user', 'secret': 'csod-password'})
+            defaults={'cornerstone_base_url': base_url, 'key': 'csod-user', 'secret': 'csod-password',
+                      'allowed_subdomains': [CSOD_SUBDOMAIN]})
 
 
 def _load_learner(learner, customer, user_model):

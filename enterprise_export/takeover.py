@@ -192,7 +192,9 @@ def _import_one(original_channel, original):
             outcome.audit_rows = import_audit_rows(original_channel.code, audits, known_enrollments,
                                                    channel.audit_model, configuration, outcome.bad_rows)
             if original_channel.code == 'CSOD':
-                outcome.identities = import_cornerstone_identities(audits, known_enrollments, outcome.bad_rows)
+                imported = import_cornerstone_identities(audits, known_enrollments, outcome.bad_rows)
+                outcome.identities = len(imported)
+                allow_imported_subdomains(configuration, imported, outcome)
     except (ValidationError, DatabaseError) as error:
         LOGGER.error('Could not import %s configuration %s: %s', original_channel.code, original.pk, _reason(error),
                      extra={'channel': original_channel.code, 'configuration_id': original.pk})
@@ -369,7 +371,7 @@ def import_cornerstone_identities(audits, learners, bad_rows):
     The newest identity (``user_guid``, ``session_token``, ``callback_url``, ``subdomain``) on the
     Cornerstone rows of each learner and course key, sent or not, saved unless the learner's own
     identity is newer; values that fail the launch view's checks are reported and skipped.
-    ``learners`` is ``_known_enrollments(audits)``.
+    ``learners`` is ``_known_enrollments(audits)``. Returns the identities written (created or updated).
     """
     newest = {}
     for row in audits:  # oldest first
@@ -377,7 +379,7 @@ def import_cornerstone_identities(audits, learners, bad_rows):
         if learner_id is not None and row.course_id:
             newest[(learner_id, get_course_key(row.course_id) or row.course_id)] = row
     existing = _existing_identities({learner_id for learner_id, _ in newest})
-    new_identities = []
+    new_identities, updated_identities = [], []
     for target, row in newest.items():
         values = {'user_guid': row.user_guid, 'session_token': row.session_token,
                   'callback_url': row.callback_url, 'subdomain': row.subdomain}
@@ -395,10 +397,29 @@ def import_cornerstone_identities(audits, learners, bad_rows):
             for name, value in values.items():
                 setattr(identity, name, value)
             identity.save()
-            new_identities.append(None)  # counted, already saved
+            updated_identities.append(identity)
         # else: the learner launched from Cornerstone since, or it was imported already
-    CornerstoneLearnerIdentity.objects.bulk_create([item for item in new_identities if item], batch_size=1000)
-    return len(new_identities)
+    CornerstoneLearnerIdentity.objects.bulk_create(new_identities, batch_size=1000)
+    return new_identities + updated_identities
+
+
+def allow_imported_subdomains(configuration, identities, outcome):
+    """
+    Add the portals (subdomains) of the identities just imported (created or updated) to
+    ``configuration``'s ``allowed_subdomains`` (SPEC 20): the customer's learners launch from
+    them today. Those added are lower-cased and added once; those there stay as they are (the
+    comparison ignores case); the list is kept sorted. A configuration that was otherwise
+    unchanged is reported ``updated`` when one is added; one the operator trimmed is not widened
+    again by identities imported before.
+    """
+    allowed = {subdomain.lower() for subdomain in configuration.allowed_subdomains or ()}
+    added = {identity.subdomain.lower() for identity in identities} - allowed
+    if not added:
+        return
+    configuration.allowed_subdomains = sorted([*(configuration.allowed_subdomains or ()), *added])
+    configuration.save(update_fields=['allowed_subdomains'])
+    if outcome.action == 'unchanged':
+        outcome.action = 'updated'
 
 
 def _existing_identities(learner_ids):

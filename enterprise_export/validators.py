@@ -20,18 +20,23 @@ from enterprise_export.utils import get_course_key
 # Matched whole (``fullmatch``): with ``match`` and ``$``, a trailing newline slips through.
 SUBDOMAIN = re.compile(r'[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?')
 COURSE_KEY = re.compile(r'[A-Za-z0-9._-]+\+[A-Za-z0-9._-]+')
+CALLBACK_URL = re.compile(r'/(?!/)[A-Za-z0-9/_.-]*')
 # A Cornerstone base URL names the learner's portal as ``{subdomain}``; it is checked with a label in its place.
 SUBDOMAIN_PLACEHOLDER = '{subdomain}'
 LOOPBACK_NAMES = ('localhost', 'localhost.localdomain')
 
 
 def validate_callback_url(value):
-    """A Cornerstone ``callback_url``: a relative path (starts with one ``/``; no scheme, host, ``..``, query)."""
-    if (not value.startswith('/') or value.startswith('//') or '\\' in value or '..' in value
-            or any(character in value for character in ':?#@')
-            or any(ord(character) < 33 or ord(character) == 127 for character in value)):
+    """
+    A Cornerstone ``callback_url``: a relative path, matched whole (SPEC 20): one ``/`` first, then
+    letters, digits, ``/``, ``_``, ``.``, ``-``, and no ``.`` or ``..`` segment (no scheme, host,
+    ``@``, escapes, query, fragment or control character can get through).
+    """
+    if (not CALLBACK_URL.fullmatch(value or '')
+            or any(segment in ('.', '..') for segment in value.split('/'))):
         raise ValidationError(
-            'Enter a relative path starting with / (no scheme, host, "..", "@", query or fragment).',
+            'Enter a relative path starting with one / (letters, digits, "/", "_", ".", "-"; '
+            'no "." or ".." segment).',
             code='invalid_callback_url',
         )
 

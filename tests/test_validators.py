@@ -7,7 +7,8 @@ from enterprise_export import validators
 from enterprise_export.models import CornerstoneLearnerIdentity
 
 
-@pytest.mark.parametrize('value', ['/services/x/progress-callback', '/a', '/a-b_c/d.e~f'])
+@pytest.mark.parametrize('value', ['/services/x/progress-callback', '/a', '/a-b_c/d.e', '/a.b/c', '/.well-known/x',
+                                   '/a..b/c', '/'])
 def test_callback_url_accepts_relative_paths(value):
     validators.validate_callback_url(value)
 
@@ -19,6 +20,16 @@ def test_callback_url_accepts_relative_paths(value):
 def test_callback_url_refuses_anything_that_is_not_a_relative_path(value):
     with pytest.raises(ValidationError):
         validators.validate_callback_url(value)
+
+
+@pytest.mark.parametrize('value', [
+    '/services/x/progress-callback\n', '/%2e%2e/x', '/%2F%2Fevil.com', '/a/../b', '/..', '/./a', '/a/.', '/.',
+    '/a~b', '/a;b', "/a'b", '/caf\u00e9', '/a\u2215b', '\n/a',
+])
+def test_callback_url_is_matched_whole_with_no_dot_segment(value):
+    with pytest.raises(ValidationError) as refused:
+        validators.validate_callback_url(value)
+    assert refused.value.code == 'invalid_callback_url'
 
 
 @pytest.mark.parametrize('value', ['acme', 'acme-corp', 'a', 'A1', 'a' * 63])

@@ -6,6 +6,7 @@ import io
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from enterprise_export.channels import CHANNELS, get_channel
 from enterprise_export.models import (
@@ -221,6 +222,57 @@ class TestCornerstoneIdentities:
         assert item.identities == 0
         assert 'Cornerstone identity refused' in item.bad_rows[0]
         assert not CornerstoneLearnerIdentity.objects.exists()
+
+
+class TestAllowedSubdomains:
+    """SPEC 20: the import allows the portals its identities come from, so those launches keep working."""
+
+    def test_the_portals_of_the_imported_identities_are_allowed(self, integrated_channels):
+        customer = EnterpriseCustomerFactory()
+        cornerstone = integrated_channels.cornerstone(customer)
+        for username, subdomain in (('ada', 'Initech'), ('bob', 'acme'), ('cyd', 'ACME'), ('dan', 'evil.example.com')):
+            user, enrollment = learner(customer, username)
+            integrated_channels.cornerstone_audit(cornerstone, enrollment, user, subdomain=subdomain)
+        other_customer = EnterpriseCustomerFactory()
+        integrated_channels.cornerstone(other_customer)
+        [item, other] = import_integrated_channels().configurations
+        assert (item.identities, len(item.bad_rows), other.identities) == (3, 1, 0)
+        assert CornerstoneEnterpriseCustomerConfiguration.objects.get(
+            imported_from_id=cornerstone.pk).allowed_subdomains == ['acme', 'initech']
+        assert CornerstoneEnterpriseCustomerConfiguration.objects.get(
+            enterprise_customer=other_customer).allowed_subdomains == []
+
+    def test_new_portals_are_added_to_those_there_and_none_taken_back(self, integrated_channels):
+        customer = EnterpriseCustomerFactory()
+        cornerstone = integrated_channels.cornerstone(customer)
+        user, enrollment = learner(customer, 'ada')
+        integrated_channels.cornerstone_audit(cornerstone, enrollment, user, subdomain='acme')
+        import_integrated_channels()
+        ours = CornerstoneEnterpriseCustomerConfiguration.objects.get()
+        ours.allowed_subdomains = ['Globex', 'zeta']  # the operator trimmed acme and added others
+        ours.save()
+        assert [item.action for item in import_integrated_channels().configurations] == ['unchanged']
+        user, enrollment = learner(customer, 'bob')
+        integrated_channels.cornerstone_audit(cornerstone, enrollment, user, subdomain='Initech')
+        integrated_channels.cornerstone_audit(cornerstone, enrollment, user, subdomain='GLOBEX', course_id='a+b')
+        [item] = import_integrated_channels().configurations
+        assert (item.action, item.identities) == ('updated', 2)
+        ours.refresh_from_db()
+        assert ours.allowed_subdomains == ['Globex', 'initech', 'zeta']
+
+    def test_after_the_import_launches_from_those_portals_are_accepted_and_others_refused(
+            self, integrated_channels, client):
+        customer = EnterpriseCustomerFactory()
+        cornerstone = integrated_channels.cornerstone(customer)
+        user, enrollment = learner(customer, 'ada')
+        integrated_channels.cornerstone_audit(cornerstone, enrollment, user, subdomain='acme', user_guid='guid-1')
+        import_integrated_channels()
+        client.force_login(user)
+        launch = {'userGuid': 'guid-1', 'sessionToken': 'fresh', 'callbackUrl': '/services/x/progress'}
+        url = reverse('enterprise_export:cornerstone_launch', kwargs={'course_key': 'edX+OtherX'})
+        assert client.get(url, {**launch, 'subdomain': 'initech'}).status_code == 400
+        assert client.get(url, {**launch, 'subdomain': 'acme'}).status_code == 302
+        assert CornerstoneLearnerIdentity.objects.get(course_id='edX+OtherX').session_token == 'fresh'
 
 
 class TestTakingOver:
