@@ -26,14 +26,17 @@ DAY = datetime.datetime(2026, 6, 1, 12, tzinfo=datetime.UTC)
 SUBSECTION = 'block-v1:edX+DemoX+type@sequential+block@1'
 
 
-def jwt_header(user, roles=(), lifetime=600):
-    """``Authorization`` of a JWT as the LMS issues it, signed with the test issuer's secret."""
+def jwt_header(user, roles=(), lifetime=600, **claims):
+    """
+    ``Authorization`` of a JWT as the LMS issues it, signed with the test issuer's secret;
+    ``claims`` add to or replace the payload's (``is_restricted``, ``filters``, ``administrator``).
+    """
     issuer = settings.JWT_AUTH['JWT_ISSUERS'][0]
     now = int(time.time())
     payload = {'iss': issuer['ISSUER'], 'aud': issuer['AUDIENCE'], 'preferred_username': user.username,
                'user_id': user.pk, 'email': user.email, 'iat': now, 'exp': now + lifetime, 'version': '1.1.0',
                'scopes': ['user_id', 'email', 'profile'], 'filters': [], 'is_restricted': False,
-               'roles': list(roles)}
+               'roles': list(roles), **claims}
     return {'HTTP_AUTHORIZATION': f"JWT {jwt.encode(payload, issuer['SECRET_KEY'], algorithm='HS256')}"}
 
 
@@ -147,6 +150,61 @@ def test_an_expired_jwt_is_401(client, setup):
     customer, _, _ = setup
     header = jwt_header(UserFactory(), roles=[f'enterprise_admin:{customer.uuid}'], lifetime=-60)
     assert client.get(transmissions_url(customer.uuid), **header).status_code == 401
+
+
+# A restricted application (the LMS's ``RestrictedApplication``: ``is_restricted`` and its
+# ``filters``, as a third party's client-credentials token carries them) acts for a user only
+# within its filters, which this API does not know: it is refused whatever else the token says.
+RESTRICTED = {'is_restricted': True, 'filters': ['content_org:edX']}
+
+
+def test_a_jwt_of_a_restricted_application_is_403(client, setup):
+    customer, _, _ = setup
+    header = jwt_header(UserFactory(), roles=[f'enterprise_admin:{customer.uuid}'], **RESTRICTED)
+    assert client.get(transmissions_url(customer.uuid), **header).status_code == 403
+    assert client.get(summary_url(customer.uuid), **header).status_code == 403
+
+
+def test_a_restricted_applications_administrator_claim_grants_nothing(client, setup):
+    """Not this request, and not later ones: the learner does not become staff."""
+    customer, _, _ = setup
+    user = UserFactory()
+    header = jwt_header(user, administrator=True, **RESTRICTED)
+    assert client.get(transmissions_url(customer.uuid), **header).status_code == 403
+    user.refresh_from_db()
+    assert not user.is_staff
+    client.force_login(user)
+    assert client.get(transmissions_url(customer.uuid)).status_code == 404
+
+
+def test_a_restricted_jwt_of_a_staff_user_is_403(client, setup):
+    customer, _, _ = setup
+    header = jwt_header(UserFactory(is_staff=True), administrator=True, **RESTRICTED)
+    assert client.get(summary_url(customer.uuid), **header).status_code == 403
+
+
+def test_an_unrestricted_jwts_administrator_claim_is_the_lms_staff_flag(client, setup):
+    customer, _, _ = setup
+    header = jwt_header(UserFactory(), administrator=True)
+    assert client.get(summary_url(customer.uuid), **header).status_code == 200
+
+
+def test_a_jwt_of_an_inactive_user_is_401(client, setup):
+    customer, _, _ = setup
+    header = jwt_header(UserFactory(is_active=False), roles=[f'enterprise_admin:{customer.uuid}'])
+    assert client.get(transmissions_url(customer.uuid), **header).status_code == 401
+    assert client.get(summary_url(customer.uuid), **header).status_code == 401
+    staff_header = jwt_header(UserFactory(is_active=False, is_staff=True), administrator=True)
+    assert client.get(summary_url(customer.uuid), **staff_header).status_code == 401
+
+
+def test_a_session_of_an_inactive_user_is_401(client, setup):
+    customer, _, _ = setup
+    user = UserFactory(is_staff=True)
+    client.force_login(user)
+    user.is_active = False
+    user.save()
+    assert client.get(transmissions_url(customer.uuid)).status_code == 401
 
 
 def test_an_enterprise_customer_admin_row_reads_its_customer_only(client, setup):

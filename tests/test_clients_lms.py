@@ -2,6 +2,8 @@
 
 import gzip
 import json
+import logging
+import re
 
 import pytest
 import requests
@@ -13,6 +15,7 @@ from enterprise_export.clients.exceptions import (
     HttpNotFoundError,
     HttpServerError,
     InvalidResponseError,
+    ListingStoppedError,
 )
 from enterprise_export.clients.lms import (
     CertificatesApiClient,
@@ -193,6 +196,76 @@ def test_bulk_grade_listing_follows_next_links(http, token):
         'next': None, 'results': [{'username': 'c'}]})
     rows = list(GradesApiClient('worker').iter_course_grades(RUN, page_size=2))
     assert [row['username'] for row in rows] == ['a', 'b', 'c']
+
+
+GRADES_LISTING = f'{LMS}/api/grades/v1/courses/{RUN}/'
+
+
+def test_bulk_listing_follows_a_relative_next_link_on_the_lms(http, token):
+    http.get(GRADES_LISTING, match=[matchers.query_param_matcher({'page_size': '2'})], json={
+        'next': f'/api/grades/v1/courses/{RUN}/?page=2&page_size=2', 'results': [{'username': 'a'}, {'username': 'b'}]})
+    http.get(GRADES_LISTING, match=[matchers.query_param_matcher({'page': '2', 'page_size': '2'})], json={
+        'next': None, 'results': [{'username': 'c'}]})
+    rows = list(GradesApiClient('worker').iter_course_grades(RUN, page_size=2))
+    assert [row['username'] for row in rows] == ['a', 'b', 'c']
+    assert last_url(http) == f'{GRADES_LISTING}?page=2&page_size=2'
+
+
+def test_bulk_listing_follows_a_next_link_naming_the_lms_port_and_host_in_capitals(http, token):
+    same_lms = f'http://LMS.internal:80/api/grades/v1/courses/{RUN}/?page=2'
+    http.get(GRADES_LISTING, match=[matchers.query_param_matcher({'page_size': '1000'})], json={
+        'next': same_lms, 'results': [{'username': 'a'}]})
+    http.get(re.compile(r'http://LMS\.internal:80/.*'), json={'next': None, 'results': [{'username': 'b'}]})
+    assert [row['username'] for row in GradesApiClient('worker').iter_course_grades(RUN)] == ['a', 'b']
+
+
+OFF_THE_LMS = [
+    f'http://evil.example/api/grades/v1/courses/{RUN}/?page=2',  # another host
+    f'//evil.example/api/grades/v1/courses/{RUN}/?page=2',  # another host, scheme-relative
+    f'https://lms.internal/api/grades/v1/courses/{RUN}/?page=2',  # another scheme
+    f'http://lms.internal:8080/api/grades/v1/courses/{RUN}/?page=2',  # another port
+    f'http://lms.internal.evil.example/api/grades/v1/courses/{RUN}/?page=2',  # a host that starts alike
+    f'http://lms.internal@evil.example/api/grades/v1/courses/{RUN}/?page=2',  # the LMS as a user name
+    f'http://lms.internal:http/api/grades/v1/courses/{RUN}/?page=2',  # no port at all
+    f'http://[lms.internal/api/grades/v1/courses/{RUN}/?page=2',  # no host at all
+]
+
+
+@pytest.mark.parametrize('next_link', OFF_THE_LMS)
+def test_bulk_listing_stops_at_a_next_link_off_the_lms(http, token, next_link, caplog):
+    """The LMS token goes nowhere else: the listing stops, and says so, after the rows it read."""
+    http.get(GRADES_LISTING, json={'next': next_link, 'results': [{'username': 'a'}, {'username': 'b'}]})
+    # Whoever answers there would be given the token, and could hide or change learners' grades.
+    http.get(re.compile(r'(?!http://lms\.internal/).*'), json={'next': None, 'results': [{'username': 'c'}]})
+    rows = []
+    with caplog.at_level(logging.WARNING), pytest.raises(ListingStoppedError):
+        rows.extend(GradesApiClient('worker').iter_course_grades(RUN))
+    assert [row['username'] for row in rows] == ['a', 'b']
+    assert [call.request.url for call in http.calls] == [TOKEN_URL, f'{GRADES_LISTING}?page_size=1000']
+    warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
+    assert [record.name for record in warnings] == ['enterprise_export.clients.lms']
+    assert warnings[0].course_id == RUN
+    logged = caplog.text
+    assert TOKEN not in logged and '/api/grades' not in logged and 'page=2' not in logged
+
+
+def test_bulk_enrollment_listing_stops_at_a_next_link_off_the_lms(http, token):
+    http.get(f'{LMS}/api/enrollment/v1/enrollments/', json={
+        'next': 'https://evil.example/api/enrollment/v1/enrollments/?page=2',
+        'results': [{'user': 'ada', 'mode': 'verified', 'is_active': True}]})
+    http.get(re.compile(r'https://evil\.example/.*'), json={'next': None, 'results': []})
+    rows = []
+    with pytest.raises(ListingStoppedError):
+        rows.extend(EnrollmentApiClient('worker').iter_course_enrollments(RUN))
+    assert rows == [{'user': 'ada', 'mode': 'verified', 'is_active': True}]
+    assert not any('evil.example' in call.request.url for call in http.calls)
+
+
+def test_a_next_link_that_is_not_a_url_is_an_invalid_response(http, token):
+    http.get(GRADES_LISTING, json={'next': {'href': '/api/grades/v1/?page=2'}, 'results': [{'username': 'a'}]})
+    with pytest.raises(InvalidResponseError) as caught:
+        list(GradesApiClient('worker').iter_course_grades(RUN))
+    assert not isinstance(caught.value, ListingStoppedError)
 
 
 def test_bulk_enrollment_listing_query(http, token):

@@ -2,11 +2,13 @@
 
 import datetime
 import logging
+import re
 
 import pytest
 import requests
 import time_machine
 
+from demo.standin.http import Answer
 from enterprise_export.exporters.learner_data import LearnerExporter
 from enterprise_export.models import LearnerDataTransmissionAudit, get_customer_user_model
 from test_utils.factories import (
@@ -17,7 +19,7 @@ from test_utils.factories import (
     UserFactory,
     consenting_enrollment,
 )
-from test_utils.fake_lms import Failure
+from test_utils.fake_lms import LMS, Failure
 
 UTC = datetime.UTC
 NOW = datetime.datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -518,6 +520,71 @@ class TestLmsFailures:
         learner(customer, lms, course_id=broken_run, passed=True)
         kept = learner(customer, lms, passed=True)
         assert [record.enterprise_course_enrollment_id for record in export(configuration)] == [kept.id]
+
+
+OFF_THE_LMS = 'http://lms-mirror.example'
+
+
+class TestListingStoppedOffTheLms:
+    """
+    A bulk listing whose ``next`` link leaves the LMS stops there (SPEC 20): every learner it did
+    not reach is asked about one by one; none is left out, or answered by the other host.
+    """
+
+    LEARNERS, REACHED = 10, 4
+
+    @pytest.fixture(autouse=True)
+    def listings(self, lms, settings):
+        settings.ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS = 2
+        lms.add_course(RUN, pacing='self', end=PAST_END)
+
+    @pytest.fixture
+    def enrollments(self, customer, lms):
+        return [learner(customer, lms, passed=True) for _ in range(self.LEARNERS)]
+
+    def stop_listing(self, http, rows, path, change):
+        """
+        The listing's first page: the rows it reaches, and a ``next`` link off the LMS, whose host
+        answers the other rows with ``change`` made to them.
+        """
+        # Whoever answers there would get the LMS token, and could say what it likes of the others.
+        http.get(re.compile(re.escape(OFF_THE_LMS) + '/.*'), json={
+            'next': None, 'results': [{**row, **change} for row in rows[self.REACHED:]]})
+        return Answer(200, {'next': f'{OFF_THE_LMS}{path}?page=2', 'results': rows[:self.REACHED]})
+
+    def export_asking(self, http, configuration, chunk_size, caplog):
+        configuration.transmission_chunk_size = chunk_size
+        with caplog.at_level(logging.WARNING):
+            records = export(configuration)
+        assert all(call.request.url.startswith(f'{LMS}/') for call in http.calls)
+        assert any('off the LMS' in record.getMessage() for record in caplog.records if record.levelname == 'WARNING')
+        return records
+
+    @pytest.mark.parametrize('chunk_size', [500, 3])
+    def test_a_stopped_enrollment_listing(self, http, lms, configuration, enrollments, chunk_size, caplog):
+        rows = list(lms.enrollments.values())
+        lms._serve_enrollments = lambda request: self.stop_listing(
+            http, rows, '/api/enrollment/v1/enrollments/', {'mode': 'audit'})  # the customer reports no audit data
+        records = self.export_asking(http, configuration, chunk_size, caplog)
+        assert [(record.enterprise_course_enrollment_id, record.grade) for record in records] == [
+            (enrollment.id, 'Pass') for enrollment in enrollments]
+        assert (lms.calls['enrollments'], lms.calls['enrollment']) == (1, self.LEARNERS - self.REACHED)
+
+    @pytest.mark.parametrize('chunk_size', [500, 3])
+    def test_a_stopped_grade_listing(self, http, lms, configuration, enrollments, chunk_size, caplog):
+        rows, serve_grades = list(lms.grades.values()), lms._serve_grades
+
+        def grades(request, course_id):
+            if request.query.get('username') is None:
+                return self.stop_listing(http, rows, f'/api/grades/v1/courses/{course_id}/', {'passed': False})
+            return serve_grades(request, course_id)
+
+        lms._serve_grades = grades
+        records = self.export_asking(http, configuration, chunk_size, caplog)
+        assert [(record.enterprise_course_enrollment_id, record.grade) for record in records] == [
+            (enrollment.id, 'Pass') for enrollment in enrollments]
+        assert lms.calls['grades'] == 1 + self.LEARNERS - self.REACHED
+        assert lms.calls['enrollment'] == 0
 
 
 class TestQueries:

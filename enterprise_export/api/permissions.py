@@ -9,8 +9,13 @@ ADMIN_ROLE = 'enterprise_admin:{uuid}'
 
 
 def has_admin_role(request, customer):
-    """True when the request's JWT ``roles`` claim holds ``enterprise_admin:{uuid}`` of ``customer``."""
+    """
+    True when the request's JWT ``roles`` claim holds ``enterprise_admin:{uuid}`` of ``customer``;
+    never for a restricted application's JWT (which the views refuse before asking).
+    """
     decoded = get_decoded_jwt_from_auth(request) or {}
+    if decoded.get('is_restricted'):
+        return False
     roles = decoded.get('roles') or []
     wanted = ADMIN_ROLE.format(uuid=customer.uuid).lower()
     return any(isinstance(role, str) and role.lower() == wanted for role in roles)

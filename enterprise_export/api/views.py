@@ -1,12 +1,13 @@
 """
 The API's views (SPEC 15): a customer's transmissions across channels, and a summary per configuration.
 
-Every view answers 401 to anonymous requests and 404 for a customer the user may not read
-(``permissions.readable_customer``).
+Every view answers 401 to anonymous requests and to inactive users, 403 to a restricted
+application's JWT, and 404 for a customer the user may not read (``permissions.readable_customer``).
 """
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from edx_rest_framework_extensions.permissions import NotJwtRestrictedApplication
 from rest_framework import generics
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
@@ -27,7 +28,8 @@ class CustomerView(generics.GenericAPIView):
 
     # JwtAuthentication first: its WWW-Authenticate header makes an anonymous request a 401.
     authentication_classes = (JwtAuthentication, SessionAuthentication)
-    permission_classes = (IsAuthenticated,)
+    # A restricted application's JWT is a 403, whatever its roles (SPEC 20).
+    permission_classes = (IsAuthenticated, NotJwtRestrictedApplication)
     # drf-spectacular's, whatever the host's DEFAULT_SCHEMA_CLASS.
     schema = AutoSchema()
 

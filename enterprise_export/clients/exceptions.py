@@ -38,6 +38,15 @@ class InvalidResponseError(HttpError):
     reason = 'unreadable body'
 
 
+class ListingStoppedError(InvalidResponseError):
+    """
+    A paginated listing stopped at a ``next`` link off the LMS: the rows before it were read,
+    the rest are unknown. A learner the listing did not reach must be asked about on its own.
+    """
+
+    reason = 'listing stopped at a next link off the LMS'
+
+
 def raise_for_status(response, endpoint=''):
     """Raise the error matching a 4xx or 5xx ``response``; do nothing for any other."""
     status = response.status_code

@@ -6,8 +6,9 @@ same ``session`` (from ``build_lms_session``): one connection pool and one OAuth
 are read when a call is made, and every call carries ``ENTERPRISE_EXPORT_LMS_TIMEOUT``.
 """
 
+import logging
 import os
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import requests
 from edx_rest_api_client.client import OAuthAPIClient
@@ -19,11 +20,27 @@ from enterprise_export.clients.connections import POOL_CLASSES_BY_SCHEME
 from enterprise_export.clients.exceptions import (
     HttpNotFoundError,
     InvalidResponseError,
+    ListingStoppedError,
     raise_for_status,
 )
 from enterprise_export.conf import get_setting
 
+LOGGER = logging.getLogger(__name__)
+
 RETRIED_STATUSES = (429, 502, 503, 504)
+DEFAULT_PORTS = {'http': 80, 'https': 443}
+
+
+def origin(url):
+    """``(scheme, host, port)`` of an absolute URL, the port made explicit; None when it has no host or port."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:  # a port that is not a number, a malformed IPv6 host
+        return None
+    if not parts.hostname or port is None:
+        return None
+    return parts.scheme, parts.hostname, port
 
 
 def build_lms_session():
@@ -221,15 +238,43 @@ class LmsApiClient:
             raise InvalidResponseError(None, self.endpoint)
         return response_body
 
-    def _get_pages(self, path, params):
-        """Yield every row of a paginated listing (``{"next", "results"}``), following ``next``."""
+    def _get_pages(self, path, params, *, course_id):
+        """
+        Yield every row of a paginated listing (``{"next", "results"}``) of run ``course_id``,
+        following ``next`` on the LMS only.
+
+        A ``next`` link is resolved against the page that gave it. One whose scheme, host or port
+        differs from ``LMS_INTERNAL_ROOT_URL``'s is not asked (it would be sent the LMS token):
+        after the rows read so far, a warning is logged and ``ListingStoppedError`` raised.
+        """
         url, page_params = self._url(path), params
+        lms_origin = origin(url)
         while url:
             page = self._get(url, page_params)
             if not isinstance(page, dict) or not isinstance(page.get('results'), list):
                 raise InvalidResponseError(None, self.endpoint)
             yield from page['results']
-            url, page_params = page.get('next'), None
+            url, page_params = self._next_page(url, page.get('next'), lms_origin, course_id), None
+
+    def _next_page(self, url, next_link, lms_origin, course_id):
+        """The URL of the page after ``url``, or None at the end; raises when ``next_link`` leaves the LMS."""
+        if next_link is None or next_link == '':
+            return None
+        if not isinstance(next_link, str):
+            raise InvalidResponseError(None, self.endpoint)
+        try:
+            next_url = urljoin(url, next_link)
+        except ValueError:  # a malformed IPv6 host
+            next_url = ''
+        next_origin = origin(next_url)
+        if next_origin is None or next_origin != lms_origin:
+            # Where the link pointed, not the link: its path and query may name learners.
+            pointed_at = '{}://{}:{}'.format(*next_origin) if next_origin else 'no readable host'
+            LOGGER.warning('Stopped the %s listing of %s at a next link off the LMS (%s)',
+                           self.endpoint, course_id, pointed_at,
+                           extra={'endpoint': self.endpoint, 'course_id': course_id, 'next_origin': pointed_at})
+            raise ListingStoppedError(None, self.endpoint)
+        return next_url
 
 
 class CourseApiClient(LmsApiClient):
@@ -279,9 +324,9 @@ class GradesApiClient(LmsApiClient):
         return breakdown
 
     def iter_course_grades(self, course_id, page_size=1000):
-        """Yield every learner's grade row of a run from the bulk listing."""
+        """Yield every learner's grade row of a run from the bulk listing (``_get_pages``: it may stop early)."""
         return self._get_pages(
-            f'/api/grades/v1/courses/{_path_part(course_id)}/', {'page_size': page_size},
+            f'/api/grades/v1/courses/{_path_part(course_id)}/', {'page_size': page_size}, course_id=course_id,
         )
 
 
@@ -314,8 +359,12 @@ class EnrollmentApiClient(LmsApiClient):
         return enrollment or None
 
     def iter_course_enrollments(self, course_id, page_size=1000):
-        """Yield every LMS enrollment of a run (``user``, ``mode``, ``is_active``) from the bulk listing."""
-        return self._get_pages('/api/enrollment/v1/enrollments/', {'course_id': course_id, 'page_size': page_size})
+        """
+        Yield every LMS enrollment of a run (``user``, ``mode``, ``is_active``) from the bulk listing
+        (``_get_pages``: it may stop early).
+        """
+        return self._get_pages('/api/enrollment/v1/enrollments/', {'course_id': course_id, 'page_size': page_size},
+                               course_id=course_id)
 
 
 class ThirdPartyAuthApiClient(LmsApiClient):

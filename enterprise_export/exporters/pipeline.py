@@ -23,7 +23,7 @@ import threading
 from collections import deque
 from concurrent.futures import Future
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import count, groupby
 
@@ -32,7 +32,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from enterprise_export.clients.exceptions import HttpError
+from enterprise_export.clients.exceptions import HttpError, ListingStoppedError
 from enterprise_export.conf import get_setting
 from enterprise_export.models import granted_consents
 from enterprise_export.outcomes import LmsCredentialsRefusedError, refused_token_status
@@ -95,10 +95,28 @@ def learner_email(enrollment):
 
 @dataclass(frozen=True, slots=True)
 class RunListing:
-    """A run's bulk listings: LMS enrollment mode and (when fetched) grade row, by username."""
+    """
+    A run's bulk listings: LMS enrollment mode and (when fetched) grade row, by username.
+
+    A listing that stopped before its end (at a ``next`` link off the LMS) is partial: a learner
+    missing from it is not known to be missing from the LMS, and is asked about on its own.
+    """
 
     modes: dict
     grades: dict | None = None
+    partial_modes: bool = False
+    partial_grades: bool = False
+
+    def for_learner(self, username):
+        """
+        What of the listings answers for ``username``: all of them; the modes only, when a partial
+        grade listing does not hold the learner; None, when a partial mode listing does not.
+        """
+        if self.partial_modes and username not in self.modes:
+            return None
+        if self.partial_grades and username not in self.grades:
+            return RunListing(self.modes)
+        return self
 
 
 @dataclass(frozen=True, slots=True)
@@ -401,8 +419,9 @@ class ChunkPipeline:
         run_facts = facts.result()
         if self.course_details and not isinstance(run_facts.details, dict):
             return run_facts, None
-        return run_facts, [self._guarded(work, LearnerRun(enrollment_id, username, run_facts))
-                           for enrollment_id, username in learners]
+        return run_facts, [
+            self._guarded(work, LearnerRun(enrollment_id, username, _learner_facts(run_facts, username)))
+            for enrollment_id, username in learners]
 
     def _guarded(self, work, run):
         try:
@@ -453,12 +472,14 @@ class ChunkPipeline:
             modes = self._listing(course_id, 'modes')
             if modes is None:
                 return None
-            listing = RunListing(modes)
+            by_username, whole = modes
+            listing = RunListing(by_username, partial_modes=not whole)
         wants_grades = self.grade_listings and listing.grades is None
         if wants_grades and self._grades_path(details, listing, usernames, audit_modes):
             grades = self._listing(course_id, 'grades')
             if grades is not None:
-                listing = RunListing(listing.modes, grades)
+                by_username, whole = grades
+                listing = replace(listing, grades=by_username, partial_grades=not whole)
         return listing
 
     def _grades_path(self, details, listing, usernames, audit_modes):
@@ -469,19 +490,35 @@ class ChunkPipeline:
                    for username in usernames)
 
     def _listing(self, course_id, kind):
-        """The run's ``'modes'`` or ``'grades'`` listing by username; None when it failed (logged)."""
+        """
+        The run's ``'modes'`` or ``'grades'`` listing by username, and whether it is whole: one
+        that stopped at a ``next`` link off the LMS (logged by the client) is kept as far as it
+        went. None when it failed (logged).
+        """
+        by_username = {}
         try:
             if kind == 'modes':
-                return {row['user']: row.get('mode')
-                        for row in self.exporter.enrollment_api.iter_course_enrollments(course_id)
-                        if isinstance(row, dict) and 'user' in row}
-            return {row['username']: row for row in self.exporter.grades_api.iter_course_grades(course_id)
-                    if isinstance(row, dict) and 'username' in row}
+                rows, key = self.exporter.enrollment_api.iter_course_enrollments(course_id), 'user'
+            else:
+                rows, key = self.exporter.grades_api.iter_course_grades(course_id), 'username'
+            for row in rows:
+                if isinstance(row, dict) and key in row:
+                    by_username[row[key]] = row.get('mode') if kind == 'modes' else row
+        except ListingStoppedError:
+            return by_username, False
         except LMS_FAILURES as error:
             raise_if_credentials_refused(error)
             LOGGER.warning('Bulk %s listing of %s failed (%s): asking about its learners one by one',
                            kind, course_id, lms_failure_reason(error), extra={'course_id': course_id})
             return None
+        return by_username, True
+
+
+def _learner_facts(facts, username):
+    """``facts`` as one learner's enrollment sees them: without a partial listing that does not hold the learner."""
+    listing = facts.listing
+    learner_listing = listing.for_learner(username) if listing is not None else None
+    return facts if learner_listing is listing else replace(facts, listing=learner_listing)
 
 
 def _attempt(function, *args):
