@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from enterprise_export.channels import CHANNELS, get_channel
 from enterprise_export.conf import get_setting
+from enterprise_export.exporters.request import ExportRequest
 from enterprise_export.locks import configuration_lock
 from enterprise_export.models import get_customer_user_model
 from enterprise_export.outcomes import TransmissionSummary
@@ -64,10 +65,9 @@ def transmit_single_learner_data(self, username, course_run_id, configurations=N
                 locked.append([channel.code, configuration.pk])
                 continue
             exporter = channel.build_exporter(_worker_user(configuration), configuration)
-            summary = channel.build_transmitter(configuration).transmit(
-                exporter, learner_to_transmit=learner_user, course_run_id=course_run_id,
-                grade=exporter.grade_passing, is_passing=True, completed_date=timezone.now(),
-            )
+            request = ExportRequest(learner=learner_user, course_run_id=course_run_id,
+                                    grade=exporter.grade_passing, is_passing=True, completed_date=timezone.now())
+            summary = channel.build_transmitter(configuration).transmit(exporter, request)
         summaries.append(summary.as_dict())
     if locked:
         LOGGER.info('Single-learner transmission: %s configurations locked by another run; retrying later',

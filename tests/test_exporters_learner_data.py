@@ -10,6 +10,7 @@ import time_machine
 
 from demo.standin.http import Answer
 from enterprise_export.exporters.learner_data import LearnerExporter
+from enterprise_export.exporters.request import ExportRequest
 from enterprise_export.models import LearnerDataTransmissionAudit, get_customer_user_model
 from test_utils.factories import (
     DataSharingConsentFactory,
@@ -603,3 +604,32 @@ class TestQueries:
         with django_assert_max_num_queries(5):
             records = export(configuration, TransmissionAudit=LearnerDataTransmissionAudit)
         assert len(records) == size
+
+
+class TestExportRequest:
+
+    @pytest.fixture(autouse=True)
+    def course(self, lms):
+        lms.add_course(RUN, pacing='self', end=PAST_END)
+
+    def test_a_request_asks_what_spec_3s_keywords_ask(self, customer, configuration, lms):
+        enrollment = learner(customer, lms, passed=True)
+        learner(customer, lms, passed=True)
+        user = enrollment.enterprise_customer_user.user
+        by_keywords = export(configuration, learner_to_transmit=user, course_run_id=RUN, grade='Pass')
+        by_request = list(LearnerExporter('api_worker', configuration).export(
+            ExportRequest(learner=user, course_run_id=RUN, grade='Pass')))
+        assert [fields(record) for record in by_request] == [fields(record) for record in by_keywords]
+        assert [record.enterprise_course_enrollment_id for record in by_request] == [enrollment.id]
+
+    def test_a_request_with_a_grade_skips_what_was_sent_with_it_before_asking_the_lms(self, customer, configuration,
+                                                                                        lms):
+        enrollment = learner(customer, lms, passed=True)
+        LearnerDataTransmissionAuditFactory(enterprise_course_enrollment_id=enrollment.id, course_id=RUN,
+                                            grade='Pass', status=200)
+        exporter = LearnerExporter('api_worker', configuration)
+        user = enrollment.enterprise_customer_user.user
+        assert list(exporter.export(ExportRequest(learner=user, course_run_id=RUN, grade='Pass'),
+                                    TransmissionAudit=LearnerDataTransmissionAudit)) == []
+        assert lms.calls['grades'] == 0
+        assert not ExportRequest().checks_transmitted  # a full run leaves it to the transmitter

@@ -12,6 +12,8 @@ LOGGER = logging.getLogger(__name__)
 class CornerstoneLearnerExporter(LearnerExporter):
     """Records for Cornerstone: the ``user_guid`` saved when the learner launched the course from it."""
 
+    audit_model = CornerstoneLearnerDataTransmissionAudit
+
     def __init__(self, user, enterprise_configuration):
         super().__init__(user, enterprise_configuration)
         self._user_guids = {}  # enrollment id -> the learner's Cornerstone id for its course key (or None)
@@ -49,7 +51,7 @@ class CornerstoneLearnerExporter(LearnerExporter):
                         extra={'enrollment_id': enrollment.id, 'channel': 'CSOD'})
             return []
         return [self.build_record(
-            CornerstoneLearnerDataTransmissionAudit, enrollment, course_id=course_key, completed_date=completed_date,
+            self.audit_model, enrollment, course_id=course_key, completed_date=completed_date,
             grade=grade, is_passing=is_passing, user_guid=user_guid,
             plugin_configuration_id=self.enterprise_configuration.id,
         )]

@@ -30,6 +30,7 @@ from enterprise_export.exporters.pipeline import (
     with_learner_accounts,
     without_transmitted,
 )
+from enterprise_export.exporters.request import ExportRequest
 from enterprise_export.models import LearnerDataTransmissionAudit, get_enrollment_model, has_granted_consent
 from enterprise_export.outcomes import LmsFailures
 from enterprise_export.utils import (
@@ -69,6 +70,8 @@ class LearnerExporter(Exporter):
     GRADE_FAILING = 'Fail'
     GRADE_INCOMPLETE = 'In Progress'
     GRADE_AUDIT = 'Audit'
+    # The audit model whose rows say what was already sent: a channel exporter's channel's.
+    audit_model = None
 
     def __init__(self, user, enterprise_configuration):
         super().__init__(user, enterprise_configuration)
@@ -161,32 +164,38 @@ class LearnerExporter(Exporter):
 
     # Course-level export.
 
-    def export(self, *, learner_to_transmit=None, course_run_id=None, grade=None, is_passing=False,
+    def export(self, request=None, *, learner_to_transmit=None, course_run_id=None, grade=None, is_passing=False,
                completed_date=None, skip_transmitted=True, TransmissionAudit=None, app_label=None):  # noqa: N803
         """
         Yield the unsaved audit records of every enrollment that may and should be reported.
 
-        With both ``learner_to_transmit`` (a user) and ``course_run_id``, only that learner's
-        enrollment in that run is exported; ``grade`` and ``is_passing`` are then what the caller
-        believes, and the LMS wins where they differ. ``completed_date`` is only logged.
-        An enrollment already sent with ``grade`` to ``TransmissionAudit`` is skipped while
-        ``skip_transmitted`` holds.
+        ``request`` (an ``ExportRequest``) says what is asked; SPEC 3's keyword arguments build
+        one when it is not given. Enrollments already sent with the request's ``grade`` to the
+        audit model (``TransmissionAudit``, else the exporter's own ``audit_model``) are skipped
+        (``ExportRequest.checks_transmitted``). ``app_label`` is not used (the exporter knows its
+        channel).
         """
-        single_learner = learner_to_transmit is not None and course_run_id is not None
-        if single_learner:
-            LOGGER.debug('Single-learner export; the caller gives completion date %s', completed_date,
-                         extra={'course_id': course_run_id, 'channel': app_label})
-            enrollments = self.get_enrollments(learner_to_transmit, course_run_id)
+        if request is None:
+            request = ExportRequest(learner=learner_to_transmit, course_run_id=course_run_id, grade=grade,
+                                    is_passing=is_passing, completed_date=completed_date,
+                                    skip_transmitted=skip_transmitted)
+        yield from self._export(request, TransmissionAudit or self.audit_model)
+
+    def _export(self, request, audit_model):
+        if request.single_learner:
+            LOGGER.debug('Single-learner export; the caller gives completion date %s', request.completed_date,
+                         extra={'course_id': request.course_run_id})
+            enrollments = self.get_enrollments(request.learner, request.course_run_id)
         else:
             enrollments = self.get_enrollments()
         chunks = enrollment_chunks(enrollments, self.chunk_size)
-        if TransmissionAudit is not None and skip_transmitted:
-            chunks = without_transmitted(chunks, TransmissionAudit, grade,
+        if audit_model is not None and request.checks_transmitted:
+            chunks = without_transmitted(chunks, audit_model, request.grade,
                                          getattr(self.enterprise_configuration, 'id', None))
         pipeline = ChunkPipeline(self, course_details=True, grade_listings=True)
         for enrollment, completion in pipeline.answers(chunks, self._lms_completion):
-            if single_learner and (grade is not None or is_passing):
-                self._log_conflicts(enrollment, completion, grade, is_passing)
+            if request.single_learner and (request.grade is not None or request.is_passing):
+                self._log_conflicts(enrollment, completion, request.grade, request.is_passing)
             yield from self.get_learner_data_records(
                 enrollment,
                 completed_date=completion.completed_date,

@@ -22,6 +22,8 @@ def effort_hours(effort):
 class SapSuccessFactorsLearnerExporter(LearnerExporter):
     """Records for SAP: the learner's ``remote_id`` at the configuration's identity provider."""
 
+    audit_model = SapSuccessFactorsLearnerDataTransmissionAudit
+
     def __init__(self, user, enterprise_configuration):
         super().__init__(user, enterprise_configuration)
         self._remote_ids = {}
@@ -61,7 +63,7 @@ class SapSuccessFactorsLearnerExporter(LearnerExporter):
         course_ids = [get_course_key(enrollment.course_id), enrollment.course_id]
         return [
             self.build_record(
-                SapSuccessFactorsLearnerDataTransmissionAudit, enrollment, course_id=course_id,
+                self.audit_model, enrollment, course_id=course_id,
                 completed_date=completed_date, grade=grade, is_passing=is_passing,
                 sapsf_user_id=sapsf_user_id, total_hours=total_hours,
                 plugin_configuration_id=self.enterprise_configuration.id,

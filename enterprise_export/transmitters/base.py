@@ -12,6 +12,6 @@ class Transmitter:
         self.enterprise_configuration = enterprise_configuration
         self.client = client
 
-    def transmit(self, exporter, **export_kwargs):
-        """Send the records of ``exporter``. Subclasses must override this."""
+    def transmit(self, exporter, request, *, dry_run=False):
+        """Send what ``exporter`` yields for ``request`` (an ``ExportRequest``). Subclasses must override this."""
         raise NotImplementedError(f'{type(self).__name__} must implement transmit()')

@@ -19,6 +19,7 @@ from tqdm import tqdm
 from enterprise_export.audits import sent_q
 from enterprise_export.clients.exceptions import ChannelError, ChannelTokenError
 from enterprise_export.conf import get_setting
+from enterprise_export.exporters.request import EVERY_LEARNER
 from enterprise_export.fields import SECRET_UNREADABLE_ERROR, unreadable_secret_names
 from enterprise_export.outcomes import RunAbortedError, TransmissionSummary
 from enterprise_export.transmitters.base import Transmitter
@@ -45,9 +46,10 @@ class LearnerTransmitter(Transmitter):
     completions_only = False
     batch_size = 100
 
-    def transmit(self, exporter, *, dry_run=False, **export_kwargs):
+    def transmit(self, exporter, request=EVERY_LEARNER, *, dry_run=False):
         """
-        Export and send every record; return a ``TransmissionSummary``.
+        Export (``request``: an ``ExportRequest``, every learner by default) and send every
+        record; return a ``TransmissionSummary``.
 
         With ``dry_run``, nothing is sent or saved: the rules are applied as if every send
         succeeded, and the records that would be sent are in ``summary.would_send``. A run that
@@ -66,7 +68,7 @@ class LearnerTransmitter(Transmitter):
         self._sent_enrollments = set()
         concurrency = get_setting('ENTERPRISE_EXPORT_CHANNEL_CONCURRENCY')
         self._concurrent = ConcurrentSends(self, concurrency) if concurrency > 1 and not dry_run else None
-        records = exporter.export(TransmissionAudit=self.audit_model, app_label=self.channel_code, **export_kwargs)
+        records = exporter.export(request)
         progress = tqdm(records, desc=f'{self.channel_code} configuration {configuration.pk}', unit=' records',
                         disable=None, leave=False)
         try:
