@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 
 from enterprise_export import audits, models, tasks
-from enterprise_export.channels import channel_of
+from enterprise_export.channels import CHANNELS, channel_of
 from enterprise_export.fields import (
     SECRET_NOT_SET,
     SECRET_SET,
@@ -201,18 +201,20 @@ def _secret_state_display(model, field_name):
     return state
 
 
-admin.site.register(models.SAPSuccessFactorsEnterpriseCustomerConfiguration, ChannelConfigurationAdmin)
-admin.site.register(models.DegreedEnterpriseCustomerConfiguration, ChannelConfigurationAdmin)
-admin.site.register(models.Degreed2EnterpriseCustomerConfiguration, ChannelConfigurationAdmin)
-admin.site.register(models.CornerstoneEnterpriseCustomerConfiguration, ChannelConfigurationAdmin)
+class LearnerIdentityAdmin(admin.ModelAdmin):
+    """
+    The learners' identities a channel keeps here (the registry's ``identity_model``): listed by
+    the model's ``listed_fields``; its ``credential_fields`` (a learner's session) never shown.
+    """
 
-
-@admin.register(models.CornerstoneLearnerIdentity)
-class CornerstoneLearnerIdentityAdmin(admin.ModelAdmin):
-    list_display = ('id', 'enterprise_customer_user', 'course_id', 'subdomain', 'modified')
     search_fields = ('course_id', '=enterprise_customer_user__id')
     raw_id_fields = ('enterprise_customer_user',)
-    exclude = ('session_token',)  # a credential of the learner's Cornerstone session
+
+    def get_list_display(self, request):
+        return self.model.listed_fields
+
+    def get_exclude(self, request, obj=None):
+        return self.model.credential_fields
 
 
 class OutcomeFilter(admin.SimpleListFilter):
@@ -306,10 +308,11 @@ def learner_run_configurations(enrollment_configurations, channel_code):
     return {target: sorted([list(pair) for pair in pairs]) for target, pairs in sorted(targets.items())}
 
 
-admin.site.register(models.SapSuccessFactorsLearnerDataTransmissionAudit, ChannelAuditAdmin)
-admin.site.register(models.DegreedLearnerDataTransmissionAudit, ChannelAuditAdmin)
-admin.site.register(models.Degreed2LearnerDataTransmissionAudit, ChannelAuditAdmin)
-admin.site.register(models.CornerstoneLearnerDataTransmissionAudit, ChannelAuditAdmin)
+for channel in CHANNELS.values():
+    admin.site.register(channel.configuration_model, ChannelConfigurationAdmin)
+    admin.site.register(channel.audit_model, ChannelAuditAdmin)
+    if channel.identity_model is not None:
+        admin.site.register(channel.identity_model, LearnerIdentityAdmin)
 
 
 @admin.register(models.ConfigurationLock)

@@ -1,12 +1,18 @@
 """
-The registry of channels: each channel code mapped to its configuration model, exporter,
-transmitter and client. Adding a channel is one module in each of ``exporters/``,
-``clients/`` and ``transmitters/``, its models, and one line here.
+The registry of channels: everything per channel, in one place.
+
+Each channel code maps to its configuration and audit models, exporter, transmitter and
+client, the audit field that names the learner at the channel, the model of learners'
+identities it keeps (if any), and how edx-enterprise's integrated channel of the same kind is
+taken over (SPEC 13). Adding a channel is one module in each of ``exporters/``, ``clients/``
+and ``transmitters/``, its models and migration, and one entry here; no other module names a
+channel.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from enterprise_export import models
+from enterprise_export import cornerstone, models
 from enterprise_export.clients.cornerstone import CornerstoneApiClient
 from enterprise_export.clients.degreed import DegreedApiClient
 from enterprise_export.clients.degreed2 import Degreed2ApiClient
@@ -33,18 +39,38 @@ class UnknownChannelError(KeyError):
 
 
 @dataclass(frozen=True)
+class IntegratedChannel:
+    """
+    edx-enterprise's channel app of the same kind, as ``import_integrated_channels`` reads it
+    (SPEC 13); its models are named, never imported.
+
+    ``configuration_values(original, global_configuration)`` gives this app's configuration
+    fields; ``audit_values(row, values)`` adds the channel's own fields to an imported audit
+    row's ``values`` (None: a row this app would not have sent); ``import_extras(audits,
+    known_enrollments, configuration, outcome)`` imports what else the channel keeps.
+    """
+
+    app_label: str
+    configuration_model: str
+    audit_model: str
+    configuration_values: Callable
+    audit_values: Callable
+    global_model: str = ''
+    import_extras: Callable | None = None
+
+
+@dataclass(frozen=True)
 class Channel:
     code: str
     name: str
     configuration_model: type
+    audit_model: type
     exporter_class: type
     transmitter_class: type
     client_class: type
-
-    @property
-    def audit_model(self):
-        """The model of this channel's audit rows (its transmitter's)."""
-        return self.transmitter_class.audit_model
+    identity_field: str  # the audit field that names the learner at the channel
+    integrated_channel: IntegratedChannel | None = None
+    identity_model: type | None = None  # learners' identities the channel keeps here (admin: listed)
 
     def build_exporter(self, user, configuration):
         return self.exporter_class(user, configuration)
@@ -62,15 +88,107 @@ class Channel:
         return configurations
 
 
+def _global_values(global_configuration, *names):
+    """The named fields of edx-enterprise's global configuration that are set (else this app's defaults hold)."""
+    return {name: getattr(global_configuration, name) for name in names
+            if global_configuration is not None and getattr(global_configuration, name, '')}
+
+
+def _sap_configuration(original, global_configuration):
+    return {
+        'sapsf_base_url': original.sapsf_base_url,
+        'sapsf_company_id': original.sapsf_company_id,
+        'key': original.decrypted_key or '',
+        'secret': original.decrypted_secret or '',
+        'user_type': original.user_type,
+        'idp_id': original.idp_id,
+        'transmit_total_hours': original.transmit_total_hours,
+        'sapsf_user_id': original.sapsf_user_id,
+        'prevent_self_submit_grades': original.prevent_self_submit_grades,
+        **_global_values(global_configuration, 'provider_id', 'oauth_api_path', 'completion_status_api_path'),
+    }
+
+
+def _sap_audit(row, values):
+    values.update(sapsf_user_id=row.sapsf_user_id, total_hours=row.total_hours)
+    if row.sap_completed_timestamp is not None:
+        values['completed_timestamp'] = row.sap_completed_timestamp
+    return values
+
+
+def _degreed_configuration(original, global_configuration):
+    return {
+        'degreed_base_url': original.degreed_base_url,
+        'degreed_company_id': original.degreed_company_id,
+        'key': original.key,
+        'secret': original.secret,
+        **_global_values(global_configuration, 'oauth_api_path', 'completion_status_api_path'),
+    }
+
+
+def _degreed2_configuration(original, _global_configuration):
+    return {
+        'degreed_base_url': original.degreed_base_url,
+        'degreed_token_fetch_base_url': original.degreed_token_fetch_base_url,
+        'client_id': original.decrypted_client_id or '',
+        'client_secret': original.decrypted_client_secret or '',
+    }
+
+
+def _degreed_audit(row, values):
+    # Degreed has no pass or fail and this app sends it completions only: a course-level row is
+    # a completion, stored with the passing word this app's exporter gives it.
+    if not values['subsection_id']:
+        if not row.course_completed:
+            return None
+        values['grade'] = DegreedLearnerExporter.GRADE_PASSING
+    values['degreed_user_email'] = row.degreed_user_email
+    return values
+
+
+def _cornerstone_configuration(original, global_configuration):
+    return {
+        'cornerstone_base_url': original.cornerstone_base_url,
+        **_global_values(global_configuration, 'key', 'secret', 'completion_status_api_path'),
+    }
+
+
+def _cornerstone_audit(row, values):
+    values['user_guid'] = row.user_guid
+    return values
+
+
 CHANNELS = {channel.code: channel for channel in (
     Channel('SAP', 'SAP SuccessFactors', models.SAPSuccessFactorsEnterpriseCustomerConfiguration,
-            SapSuccessFactorsLearnerExporter, SapSuccessFactorsLearnerTransmitter, SapSuccessFactorsApiClient),
+            models.SapSuccessFactorsLearnerDataTransmissionAudit,
+            SapSuccessFactorsLearnerExporter, SapSuccessFactorsLearnerTransmitter, SapSuccessFactorsApiClient,
+            identity_field='sapsf_user_id',
+            integrated_channel=IntegratedChannel(
+                'sap_success_factors', 'SAPSuccessFactorsEnterpriseCustomerConfiguration',
+                'SapSuccessFactorsLearnerDataTransmissionAudit', _sap_configuration, _sap_audit,
+                global_model='SAPSuccessFactorsGlobalConfiguration')),
     Channel('DEGREED', 'Degreed', models.DegreedEnterpriseCustomerConfiguration,
-            DegreedLearnerExporter, DegreedLearnerTransmitter, DegreedApiClient),
+            models.DegreedLearnerDataTransmissionAudit,
+            DegreedLearnerExporter, DegreedLearnerTransmitter, DegreedApiClient,
+            identity_field='degreed_user_email',
+            integrated_channel=IntegratedChannel(
+                'degreed', 'DegreedEnterpriseCustomerConfiguration', 'DegreedLearnerDataTransmissionAudit',
+                _degreed_configuration, _degreed_audit, global_model='DegreedGlobalConfiguration')),
     Channel('DEGREED2', 'Degreed v2', models.Degreed2EnterpriseCustomerConfiguration,
-            Degreed2LearnerExporter, Degreed2LearnerTransmitter, Degreed2ApiClient),
+            models.Degreed2LearnerDataTransmissionAudit,
+            Degreed2LearnerExporter, Degreed2LearnerTransmitter, Degreed2ApiClient,
+            identity_field='degreed_user_email',
+            integrated_channel=IntegratedChannel(
+                'degreed2', 'Degreed2EnterpriseCustomerConfiguration', 'Degreed2LearnerDataTransmissionAudit',
+                _degreed2_configuration, _degreed_audit)),
     Channel('CSOD', 'Cornerstone', models.CornerstoneEnterpriseCustomerConfiguration,
-            CornerstoneLearnerExporter, CornerstoneLearnerTransmitter, CornerstoneApiClient),
+            models.CornerstoneLearnerDataTransmissionAudit,
+            CornerstoneLearnerExporter, CornerstoneLearnerTransmitter, CornerstoneApiClient,
+            identity_field='user_guid', identity_model=models.CornerstoneLearnerIdentity,
+            integrated_channel=IntegratedChannel(
+                'cornerstone', 'CornerstoneEnterpriseCustomerConfiguration',
+                'CornerstoneLearnerDataTransmissionAudit', _cornerstone_configuration, _cornerstone_audit,
+                global_model='CornerstoneGlobalConfiguration', import_extras=cornerstone.import_identities)),
 )}
 
 

@@ -512,6 +512,10 @@ class CornerstoneLearnerIdentity(models.Model):
     subdomain = models.CharField(max_length=63, validators=[validators.validate_subdomain])
     modified = models.DateTimeField(auto_now=True)
 
+    # What the admin lists, and what it never shows (a credential of the learner's Cornerstone session).
+    listed_fields = ('id', 'enterprise_customer_user', 'course_id', 'subdomain', 'modified')
+    credential_fields = ('session_token',)
+
     class Meta:
         unique_together = [('enterprise_customer_user', 'course_id')]
         verbose_name_plural = 'Cornerstone learner identities'

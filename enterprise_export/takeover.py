@@ -12,7 +12,6 @@ imported, so that this module loads where edx-enterprise is not installed.
 """
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.apps import apps as django_apps
@@ -20,83 +19,11 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from enterprise_export.channels import CHANNELS
-from enterprise_export.models import CornerstoneLearnerIdentity, get_customer_model, get_enrollment_model
-from enterprise_export.utils import batched, get_course_key, normalize_grade, to_epoch_milliseconds
-from enterprise_export.validators import clean_values
+from enterprise_export.models import get_customer_model, get_enrollment_model
+from enterprise_export.utils import batched, normalize_grade, to_epoch_milliseconds
+from enterprise_export.validators import describe
 
 LOGGER = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class OriginalChannel:
-    """One of edx-enterprise's channel apps and what it becomes here."""
-
-    code: str  # this app's channel code
-    app_label: str
-    configuration_model: str
-    audit_model: str
-    configuration_values: Callable  # (original configuration, global configuration) -> our field values
-    global_model: str = ''
-
-
-def _sap_values(original, global_configuration):
-    return {
-        'sapsf_base_url': original.sapsf_base_url,
-        'sapsf_company_id': original.sapsf_company_id,
-        'key': original.decrypted_key or '',
-        'secret': original.decrypted_secret or '',
-        'user_type': original.user_type,
-        'idp_id': original.idp_id,
-        'transmit_total_hours': original.transmit_total_hours,
-        'sapsf_user_id': original.sapsf_user_id,
-        'prevent_self_submit_grades': original.prevent_self_submit_grades,
-        **_global_values(global_configuration, 'provider_id', 'oauth_api_path', 'completion_status_api_path'),
-    }
-
-
-def _degreed_values(original, global_configuration):
-    return {
-        'degreed_base_url': original.degreed_base_url,
-        'degreed_company_id': original.degreed_company_id,
-        'key': original.key,
-        'secret': original.secret,
-        **_global_values(global_configuration, 'oauth_api_path', 'completion_status_api_path'),
-    }
-
-
-def _degreed2_values(original, _global_configuration):
-    return {
-        'degreed_base_url': original.degreed_base_url,
-        'degreed_token_fetch_base_url': original.degreed_token_fetch_base_url,
-        'client_id': original.decrypted_client_id or '',
-        'client_secret': original.decrypted_client_secret or '',
-    }
-
-
-def _cornerstone_values(original, global_configuration):
-    return {
-        'cornerstone_base_url': original.cornerstone_base_url,
-        **_global_values(global_configuration, 'key', 'secret', 'completion_status_api_path'),
-    }
-
-
-def _global_values(global_configuration, *names):
-    """The named fields of edx-enterprise's global configuration that are set (else this app's defaults hold)."""
-    return {name: getattr(global_configuration, name) for name in names
-            if global_configuration is not None and getattr(global_configuration, name, '')}
-
-
-ORIGINAL_CHANNELS = (
-    OriginalChannel('SAP', 'sap_success_factors', 'SAPSuccessFactorsEnterpriseCustomerConfiguration',
-                    'SapSuccessFactorsLearnerDataTransmissionAudit', _sap_values,
-                    'SAPSuccessFactorsGlobalConfiguration'),
-    OriginalChannel('DEGREED', 'degreed', 'DegreedEnterpriseCustomerConfiguration',
-                    'DegreedLearnerDataTransmissionAudit', _degreed_values, 'DegreedGlobalConfiguration'),
-    OriginalChannel('DEGREED2', 'degreed2', 'Degreed2EnterpriseCustomerConfiguration',
-                    'Degreed2LearnerDataTransmissionAudit', _degreed2_values),
-    OriginalChannel('CSOD', 'cornerstone', 'CornerstoneEnterpriseCustomerConfiguration',
-                    'CornerstoneLearnerDataTransmissionAudit', _cornerstone_values, 'CornerstoneGlobalConfiguration'),
-)
 
 
 @dataclass
@@ -145,10 +72,14 @@ class ImportSummary:
 
 
 def installed_original_channels(channel_code=None):
-    """edx-enterprise's channel apps that are installed (only ``channel_code``'s when given)."""
-    return [original for original in ORIGINAL_CHANNELS
-            if django_apps.is_installed(f'integrated_channels.{original.app_label}')
-            and (channel_code is None or original.code == channel_code.upper())]
+    """
+    The channels whose integrated channel (edx-enterprise's app of the same kind) is installed
+    (only ``channel_code``'s when given).
+    """
+    return [channel for channel in CHANNELS.values()
+            if channel.integrated_channel is not None
+            and django_apps.is_installed(f'integrated_channels.{channel.integrated_channel.app_label}')
+            and (channel_code is None or channel.code == channel_code.upper())]
 
 
 def import_integrated_channels(*, enterprise_customer=None, channel_code=None, dry_run=False):
@@ -159,73 +90,69 @@ def import_integrated_channels(*, enterprise_customer=None, channel_code=None, d
     """
     summary = ImportSummary(dry_run=dry_run)
     with transaction.atomic():
-        for original_channel in installed_original_channels(channel_code):
-            for original in _original_configurations(original_channel, enterprise_customer):
-                summary.configurations.append(_import_one(original_channel, original))
+        for channel in installed_original_channels(channel_code):
+            for original in _original_configurations(channel.integrated_channel, enterprise_customer):
+                summary.configurations.append(_import_one(channel, original))
         if dry_run:
             transaction.set_rollback(True)
     return summary
 
 
-def _original_configurations(original_channel, enterprise_customer):
-    model = django_apps.get_model(original_channel.app_label, original_channel.configuration_model)
+def _original_configurations(integrated, enterprise_customer):
+    model = django_apps.get_model(integrated.app_label, integrated.configuration_model)
     configurations = model._base_manager.order_by('pk')  # soft-deleted ones too: they are listed as skipped
     if enterprise_customer is not None:
         configurations = configurations.filter(enterprise_customer_id=enterprise_customer)
     return configurations
 
 
-def _import_one(original_channel, original):
+def _import_one(channel, original):
     """Import one configuration in a savepoint of its own: a failure leaves the others' work in place."""
-    outcome = ConfigurationImport(original_channel.code, original.pk, str(original.enterprise_customer_id))
-    skip_reason = _skip_reason(original_channel, original)
+    outcome = ConfigurationImport(channel.code, original.pk, str(original.enterprise_customer_id))
+    skip_reason = _skip_reason(original)
     if skip_reason:
         outcome.action, outcome.reason = 'skipped', skip_reason
         return outcome
+    integrated = channel.integrated_channel
     try:
         with transaction.atomic():
-            channel = CHANNELS[original_channel.code]
-            configuration = _import_configuration(original_channel, channel.configuration_model, original, outcome)
-            original_audit = django_apps.get_model(original_channel.app_label, original_channel.audit_model)
+            configuration = _import_configuration(integrated, channel.configuration_model, original, outcome)
+            original_audit = django_apps.get_model(integrated.app_label, integrated.audit_model)
             audits = _original_audit_rows(original_audit, original)
             known_enrollments = _known_enrollments(audits)
-            outcome.audit_rows = import_audit_rows(original_channel.code, audits, known_enrollments,
-                                                   channel.audit_model, configuration, outcome.bad_rows)
-            if original_channel.code == 'CSOD':
-                imported = import_cornerstone_identities(audits, known_enrollments, outcome.bad_rows)
-                outcome.identities = len(imported)
-                allow_imported_subdomains(configuration, imported, outcome)
+            outcome.audit_rows = import_audit_rows(channel, audits, known_enrollments, configuration,
+                                                   outcome.bad_rows)
+            if integrated.import_extras is not None:
+                integrated.import_extras(audits, known_enrollments, configuration, outcome)
     except (ValidationError, DatabaseError) as error:
-        LOGGER.error('Could not import %s configuration %s: %s', original_channel.code, original.pk, _reason(error),
-                     extra={'channel': original_channel.code, 'configuration_id': original.pk})
+        LOGGER.error('Could not import %s configuration %s: %s', channel.code, original.pk, _reason(error),
+                     extra={'channel': channel.code, 'configuration_id': original.pk})
         outcome.action, outcome.reason = 'skipped', f'could not be imported: {_reason(error)}'
         outcome.audit_rows = outcome.identities = 0
         outcome.bad_rows = []
     return outcome
 
 
-def _skip_reason(original_channel, original):
+def _skip_reason(original):
     if original.deleted_at is not None:
         return 'deleted in edx-enterprise'
-    if original_channel.code not in CHANNELS:
-        return f'this app has no {original_channel.code} channel yet'
     if not get_customer_model()._default_manager.filter(pk=original.enterprise_customer_id).exists():
         return 'its customer is not one of the customers this app reads'
     return ''
 
 
-def _import_configuration(original_channel, model, original, outcome):
+def _import_configuration(integrated, model, original, outcome):
     """
     Create or update our configuration (a ``model``) from ``original``; fills ``outcome.action``
     and ``configuration_id``.
     """
     global_configuration = None
-    if original_channel.global_model:
-        global_model = django_apps.get_model(original_channel.app_label, original_channel.global_model)
+    if integrated.global_model:
+        global_model = django_apps.get_model(integrated.app_label, integrated.global_model)
         global_configuration = global_model.current()
     known_fields = {model_field.name for model_field in model._meta.get_fields()}
     values = {
-        name: value for name, value in original_channel.configuration_values(original, global_configuration).items()
+        name: value for name, value in integrated.configuration_values(original, global_configuration).items()
         if name in known_fields
     }
     # There, transmission_chunk_size is records per request, not enrollments read together: not copied.
@@ -265,7 +192,7 @@ def _original_audit_rows(original_audit, original):
     return list((named | unnamed).order_by('modified', 'pk'))
 
 
-def import_audit_rows(channel_code, audits, known_enrollments, audit_model, configuration, bad_rows):
+def import_audit_rows(channel, audits, known_enrollments, configuration, bad_rows):
     """
     Write the newest successfully sent original row of each target (enrollment, course id,
     subsection) that ``configuration`` has no row for yet; returns how many were written.
@@ -278,15 +205,15 @@ def import_audit_rows(channel_code, audits, known_enrollments, audit_model, conf
             continue
         problem = _row_problem(row, known_enrollments)
         if problem:
-            bad_rows.append(f'{channel_code} audit row {row.pk}: {problem}')
+            bad_rows.append(f'{channel.code} audit row {row.pk}: {problem}')
             continue
-        record = _audit_record(channel_code, row, audit_model, configuration)
+        record = _audit_record(channel, row, configuration)
         if record is not None:
             newest[(record.enterprise_course_enrollment_id, record.course_id, record.subsection_id)] = record
-    existing = set(audit_model.objects.filter(plugin_configuration_id=configuration.pk).values_list(
+    existing = set(channel.audit_model.objects.filter(plugin_configuration_id=configuration.pk).values_list(
         'enterprise_course_enrollment_id', 'course_id', 'subsection_id'))
     new_records = [record for target, record in newest.items() if target not in existing]
-    audit_model.objects.bulk_create(new_records, batch_size=1000)
+    channel.audit_model.objects.bulk_create(new_records, batch_size=1000)
     return len(new_records)
 
 
@@ -325,7 +252,7 @@ def _row_problem(row, known_enrollments):
     return ''
 
 
-def _audit_record(channel_code, row, audit_model, configuration):
+def _audit_record(channel, row, configuration):
     """Our unsaved audit row for a sent original row (None: nothing this app would have sent)."""
     status = _http_status(row.status)
     values = {
@@ -339,21 +266,8 @@ def _audit_record(channel_code, row, audit_model, configuration):
         'error_message': '',
         'plugin_configuration_id': configuration.pk,
     }
-    if channel_code == 'SAP':
-        values.update(sapsf_user_id=row.sapsf_user_id, total_hours=row.total_hours)
-        if row.sap_completed_timestamp is not None:
-            values['completed_timestamp'] = row.sap_completed_timestamp
-    elif channel_code in ('DEGREED', 'DEGREED2'):
-        # Degreed has no pass or fail and this app sends it completions only: a course-level row
-        # is a completion, stored with the passing word this app's exporter gives it.
-        if not values['subsection_id']:
-            if not row.course_completed:
-                return None
-            values['grade'] = CHANNELS[channel_code].exporter_class.GRADE_PASSING
-        values['degreed_user_email'] = row.degreed_user_email
-    else:
-        values['user_guid'] = row.user_guid
-    return audit_model(**values)
+    values = channel.integrated_channel.audit_values(row, values)
+    return None if values is None else channel.audit_model(**values)
 
 
 def _grade(grade):
@@ -366,73 +280,5 @@ def _grade(grade):
         return grade
 
 
-def import_cornerstone_identities(audits, learners, bad_rows):
-    """
-    The newest identity (``user_guid``, ``session_token``, ``callback_url``, ``subdomain``) on the
-    Cornerstone rows of each learner and course key, sent or not, saved unless the learner's own
-    identity is newer; values that fail the launch view's checks are reported and skipped.
-    ``learners`` is ``_known_enrollments(audits)``. Returns the identities written (created or updated).
-    """
-    newest = {}
-    for row in audits:  # oldest first
-        learner_id = learners.get(row.enterprise_course_enrollment_id)
-        if learner_id is not None and row.course_id:
-            newest[(learner_id, get_course_key(row.course_id) or row.course_id)] = row
-    existing = _existing_identities({learner_id for learner_id, _ in newest})
-    new_identities, updated_identities = [], []
-    for target, row in newest.items():
-        values = {'user_guid': row.user_guid, 'session_token': row.session_token,
-                  'callback_url': row.callback_url, 'subdomain': row.subdomain}
-        try:
-            clean_values(CornerstoneLearnerIdentity, values)  # the launch view's checks (SPEC 16)
-        except ValidationError as error:
-            bad_rows.append(f'CSOD audit row {row.pk}: Cornerstone identity refused: {_reason(error)}')
-            continue
-        identity = existing.get(target)
-        if identity is None:
-            new_identities.append(CornerstoneLearnerIdentity(
-                enterprise_customer_user_id=target[0], course_id=target[1], **values))
-        elif identity.modified < row.modified and any(getattr(identity, name) != value
-                                                      for name, value in values.items()):
-            for name, value in values.items():
-                setattr(identity, name, value)
-            identity.save()
-            updated_identities.append(identity)
-        # else: the learner launched from Cornerstone since, or it was imported already
-    CornerstoneLearnerIdentity.objects.bulk_create(new_identities, batch_size=1000)
-    return new_identities + updated_identities
-
-
-def allow_imported_subdomains(configuration, identities, outcome):
-    """
-    Add the portals (subdomains) of the identities just imported (created or updated) to
-    ``configuration``'s ``allowed_subdomains`` (SPEC 20): the customer's learners launch from
-    them today. Those added are lower-cased and added once; those there stay as they are (the
-    comparison ignores case); the list is kept sorted. A configuration that was otherwise
-    unchanged is reported ``updated`` when one is added; one the operator trimmed is not widened
-    again by identities imported before.
-    """
-    allowed = {subdomain.lower() for subdomain in configuration.allowed_subdomains or ()}
-    added = {identity.subdomain.lower() for identity in identities} - allowed
-    if not added:
-        return
-    configuration.allowed_subdomains = sorted([*(configuration.allowed_subdomains or ()), *added])
-    configuration.save(update_fields=['allowed_subdomains'])
-    if outcome.action == 'unchanged':
-        outcome.action = 'updated'
-
-
-def _existing_identities(learner_ids):
-    """This app's Cornerstone identities of these learners, by (learner id, course key)."""
-    existing = {}
-    for batch in batched(sorted(learner_ids), 1000):
-        for identity in CornerstoneLearnerIdentity.objects.filter(enterprise_customer_user_id__in=batch):
-            existing[(identity.enterprise_customer_user_id, identity.course_id)] = identity
-    return existing
-
-
 def _reason(error):
-    if isinstance(error, ValidationError):
-        return '; '.join(f'{name}: {" ".join(messages)}' for name, messages in error.message_dict.items()) \
-            if hasattr(error, 'error_dict') else ' '.join(error.messages)
-    return type(error).__name__
+    return describe(error) if isinstance(error, ValidationError) else type(error).__name__

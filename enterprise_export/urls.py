@@ -11,7 +11,7 @@ from drf_spectacular.renderers import (
 )
 from drf_spectacular.views import SpectacularAPIView
 
-from enterprise_export import views
+from enterprise_export import cornerstone
 from enterprise_export.api import urls as api_urls
 
 app_name = 'enterprise_export'
@@ -23,7 +23,7 @@ API_SCHEMA_URLCONF = SimpleNamespace(urlpatterns=[path('enterprise-export/api/v1
 SCHEMA_RENDERERS = [OpenApiJsonRenderer, OpenApiJsonRenderer2, OpenApiYamlRenderer, OpenApiYamlRenderer2]
 
 urlpatterns = [
-    path('cornerstone/launch/<str:course_key>/', views.cornerstone_launch, name='cornerstone_launch'),
+    path('cornerstone/launch/<str:course_key>/', cornerstone.cornerstone_launch, name='cornerstone_launch'),
     path('api/v1/', include(api_urls.urlpatterns)),
     path('api/schema/', SpectacularAPIView.as_view(urlconf=API_SCHEMA_URLCONF, renderer_classes=SCHEMA_RENDERERS),
          name='api_schema'),

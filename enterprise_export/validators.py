@@ -153,3 +153,14 @@ def clean_values(model, values):
             errors[name] = error.messages
     if errors:
         raise ValidationError(errors)
+
+
+def describe(error, names=None):
+    """
+    A ``ValidationError`` as one line: ``field: message`` for each field (``names`` renames
+    fields, e.g. to the parameters they came from), or its messages when it names no field.
+    """
+    if not hasattr(error, 'error_dict'):
+        return ' '.join(error.messages)
+    names = names or {}
+    return '; '.join(f'{names.get(name, name)}: {" ".join(messages)}' for name, messages in error.message_dict.items())

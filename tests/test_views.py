@@ -340,7 +340,7 @@ def test_no_cornerstone_identity_or_learner_in_the_logs(client, learner, caplog)
         launch(client, callbackUrl='/a/../b')  # refused
         launch(client)  # confirmation page
         confirm(client)  # saved
-    ours = [record for record in caplog.records if record.name == 'enterprise_export.views']
+    ours = [record for record in caplog.records if record.name == 'enterprise_export.cornerstone']
     assert [record.levelname for record in ours] == ['WARNING', 'INFO', 'INFO', 'INFO']
     logged = ' '.join(f'{record.getMessage()} {record.__dict__}' for record in ours)
     for secret in ('GUID-0', 'GUID-1', 'token-1', user.username, user.email):

@@ -8,10 +8,11 @@ dry run, which says on stderr that it wrote nothing).
 
 from django.core.management.base import BaseCommand, CommandError
 
+from enterprise_export.channels import CHANNELS
 from enterprise_export.management import customer_uuid
-from enterprise_export.takeover import ORIGINAL_CHANNELS, import_integrated_channels, installed_original_channels
+from enterprise_export.takeover import import_integrated_channels, installed_original_channels
 
-CODES = [original.code for original in ORIGINAL_CHANNELS]
+CODES = [code for code, channel in CHANNELS.items() if channel.integrated_channel is not None]
 
 
 class Command(BaseCommand):

@@ -1,4 +1,10 @@
-"""The Cornerstone launch: where a learner arriving from Cornerstone leaves the identity we report with."""
+"""
+Cornerstone learner identities: where Cornerstone wants each learner's progress sent.
+
+A learner arriving from Cornerstone leaves their identity through the launch view (SPEC 16,
+20); ``import_integrated_channels`` brings those edx-enterprise kept (SPEC 13) through
+``import_identities``, which the channel registry names for Cornerstone.
+"""
 
 import logging
 
@@ -17,7 +23,8 @@ from enterprise_export.models import (
     CornerstoneLearnerIdentity,
     get_customer_user_model,
 )
-from enterprise_export.validators import clean_values, course_key_from_launch
+from enterprise_export.utils import batched, get_course_key
+from enterprise_export.validators import clean_values, course_key_from_launch, describe
 
 LOGGER = logging.getLogger(__name__)
 
@@ -46,9 +53,8 @@ def launch_identity(course_key, params):
 
 
 def _describe(error):
-    names = {field: parameter for parameter, field in LAUNCH_PARAMETERS.items()}
-    return '; '.join(f'{names.get(field, field)}: {" ".join(messages)}'
-                     for field, messages in error.message_dict.items())
+    """What is wrong with a launch, in the launch's own parameter names."""
+    return describe(error, names={field: parameter for parameter, field in LAUNCH_PARAMETERS.items()})
 
 
 def _refuse(reason):
@@ -140,3 +146,82 @@ def cornerstone_launch(request, course_key):
     LOGGER.info('Cornerstone launch saved for %s customer(s)', len(learners),
                 extra={**log_context, 'confirmed': bool(changed)})
     return HttpResponseRedirect(_dashboard_url())
+
+
+# Taking over from edx-enterprise (SPEC 13).
+
+def import_identities(audits, known_enrollments, configuration, outcome):
+    """
+    Import the identities on edx-enterprise's Cornerstone audit rows (``import_identity_rows``)
+    and allow their portals on ``configuration`` (``allow_imported_subdomains``); fills
+    ``outcome.identities`` and reports refused rows in ``outcome.bad_rows``.
+    """
+    imported = import_identity_rows(audits, known_enrollments, outcome.bad_rows)
+    outcome.identities = len(imported)
+    allow_imported_subdomains(configuration, imported, outcome)
+
+
+def import_identity_rows(audits, learners, bad_rows):
+    """
+    The newest identity (``user_guid``, ``session_token``, ``callback_url``, ``subdomain``) on the
+    Cornerstone rows of each learner and course key, sent or not, saved unless the learner's own
+    identity is newer; values that fail the launch view's checks are reported and skipped.
+    ``learners`` maps the rows' enrollment ids to learner ids. Returns the identities written
+    (created or updated).
+    """
+    newest = {}
+    for row in audits:  # oldest first
+        learner_id = learners.get(row.enterprise_course_enrollment_id)
+        if learner_id is not None and row.course_id:
+            newest[(learner_id, get_course_key(row.course_id) or row.course_id)] = row
+    existing = _existing_identities({learner_id for learner_id, _ in newest})
+    new_identities, updated_identities = [], []
+    for target, row in newest.items():
+        values = {'user_guid': row.user_guid, 'session_token': row.session_token,
+                  'callback_url': row.callback_url, 'subdomain': row.subdomain}
+        try:
+            clean_values(CornerstoneLearnerIdentity, values)  # the launch view's checks (SPEC 16)
+        except ValidationError as error:
+            bad_rows.append(f'CSOD audit row {row.pk}: Cornerstone identity refused: {describe(error)}')
+            continue
+        identity = existing.get(target)
+        if identity is None:
+            new_identities.append(CornerstoneLearnerIdentity(
+                enterprise_customer_user_id=target[0], course_id=target[1], **values))
+        elif identity.modified < row.modified and any(getattr(identity, name) != value
+                                                      for name, value in values.items()):
+            for name, value in values.items():
+                setattr(identity, name, value)
+            identity.save()
+            updated_identities.append(identity)
+        # else: the learner launched from Cornerstone since, or it was imported already
+    CornerstoneLearnerIdentity.objects.bulk_create(new_identities, batch_size=1000)
+    return new_identities + updated_identities
+
+
+def allow_imported_subdomains(configuration, identities, outcome):
+    """
+    Add the portals (subdomains) of the identities just imported (created or updated) to
+    ``configuration``'s ``allowed_subdomains`` (SPEC 20): the customer's learners launch from
+    them today. Those added are lower-cased and added once; those there stay as they are (the
+    comparison ignores case); the list is kept sorted. A configuration that was otherwise
+    unchanged is reported ``updated`` when one is added; one the operator trimmed is not widened
+    again by identities imported before.
+    """
+    allowed = {subdomain.lower() for subdomain in configuration.allowed_subdomains or ()}
+    added = {identity.subdomain.lower() for identity in identities} - allowed
+    if not added:
+        return
+    configuration.allowed_subdomains = sorted([*(configuration.allowed_subdomains or ()), *added])
+    configuration.save(update_fields=['allowed_subdomains'])
+    if outcome.action == 'unchanged':
+        outcome.action = 'updated'
+
+
+def _existing_identities(learner_ids):
+    """This app's Cornerstone identities of these learners, by (learner id, course key)."""
+    existing = {}
+    for batch in batched(sorted(learner_ids), 1000):
+        for identity in CornerstoneLearnerIdentity.objects.filter(enterprise_customer_user_id__in=batch):
+            existing[(identity.enterprise_customer_user_id, identity.course_id)] = identity
+    return existing
