@@ -1,8 +1,11 @@
-"""Settings of the benchmark's export processes: an SQLite file and the stand-in given in the environment."""
+"""
+Settings of the benchmark's export processes: the demo's host (``demo.settings``: the app, the
+demo app whose stand-in the benchmarks run), an SQLite file and the stand-in given in the environment.
+"""
 
 import os
 
-from test_settings import *  # noqa: F403 - the benchmark runs on the test settings, with these changes
+from demo.settings import *  # noqa: F403 - the benchmark runs the demo's host, with these changes
 
 # WAL without an fsync per commit: the transmitter commits each audit row as its answer comes in,
 # and SQLite's default journal pays a disk flush (about 11 ms here) for each, which would measure

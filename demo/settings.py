@@ -1,5 +1,6 @@
 """
-Settings of ``make demo``: the test settings plus the demo app and an SQLite file.
+Settings of ``make demo``: a Django host of its own (as an LMS would be) with the app, the demo
+app (the stand-in and its data) and an SQLite file.
 
 The LMS URLs below are placeholders: ``run_demo`` starts the stand-in on a free port and
 points the LMS settings and the demo channel configurations at it.
@@ -7,12 +8,59 @@ points the LMS settings and the demo channel configurations at it.
 
 from pathlib import Path
 
-from test_settings import *  # noqa: F403 - the demo runs on the test settings, with these changes
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-INSTALLED_APPS = INSTALLED_APPS + ['demo']  # noqa: F405
+SECRET_KEY = 'enterprise-export-demo-only'
+DEBUG = False
+USE_TZ = True
+TIME_ZONE = 'UTC'
+ROOT_URLCONF = 'demo.urls'
+DEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'
+
+INSTALLED_APPS = [
+    'django.contrib.admin',
+    'django.contrib.auth',
+    'django.contrib.contenttypes',
+    'django.contrib.sessions',
+    'django.contrib.messages',
+    'rest_framework',
+    'enterprise_export',
+    'demo',
+]
+MIDDLEWARE = [
+    'django.contrib.sessions.middleware.SessionMiddleware',
+    'django.middleware.common.CommonMiddleware',
+    'django.middleware.csrf.CsrfViewMiddleware',
+    'django.contrib.auth.middleware.AuthenticationMiddleware',
+    'django.contrib.messages.middleware.MessageMiddleware',
+]
+TEMPLATES = [{
+    'BACKEND': 'django.template.backends.django.DjangoTemplates',
+    'APP_DIRS': True,
+    'OPTIONS': {'context_processors': [
+        'django.template.context_processors.request',
+        'django.contrib.auth.context_processors.auth',
+        'django.contrib.messages.context_processors.messages',
+    ]},
+}]
+
 DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': str(BASE_DIR / 'demo.sqlite3')}}
+CACHES = {'default': {'BACKEND': 'django.core.cache.backends.locmem.LocMemCache'}}
+
+# Tasks run in the calling process (the LMS's Celery reads these names from Django's settings).
+CELERY_ALWAYS_EAGER = True
+BROKER_URL = 'memory://'
+
+# The stand-ins of the LMS and the channels listen on 127.0.0.1 over plain http.
+ENTERPRISE_EXPORT_ALLOW_LOOPBACK_HTTP = True
+
+LOGGING = {
+    'version': 1,
+    'disable_existing_loggers': False,
+    'handlers': {'console': {'class': 'logging.StreamHandler'}},
+    'loggers': {'enterprise_export': {'handlers': ['console'], 'level': 'WARNING'}},
+}
+OPENEDX_TELEMETRY = []  # edx-django-utils: no New Relic here
 
 LMS_ROOT_URL = 'http://127.0.0.1:0/lms'
 LMS_INTERNAL_ROOT_URL = 'http://127.0.0.1:0/lms'
@@ -27,3 +75,5 @@ DEMO_STANDIN = {'latency_ms': {}, 'faults': [], 'rate_limits': {
     'sap': {'per_minute': 100}, 'degreed': {'per_minute': 70}, 'degreed2': {'per_minute': 70}}}
 # 0: a free port.
 DEMO_STANDIN_PORT = 0
+
+from demo.celery_app import app as celery_app  # noqa: E402,F401 - the host makes the Celery app, as the LMS does
