@@ -14,9 +14,13 @@ queries per enrollment, peak memory (RSS of the run's process), and the speed-up
 concurrency 1 (measured in the same invocation on the smallest N, per enrollment). Then one
 rate case: Degreed v2 with ``requests_per_minute`` set, printing the busiest 60-second window
 and the calls the channel accepted in each whole minute from the first, against the limit.
+Then one width case: Degreed v2, 2,000 enrollments, no rate limit, sent with 4 and with 16 in
+flight, printing both wall times, their ratio and the completions the channel received at each
+(the same ones: ``same_completions``).
 
     python -m benchmarks.bench_e2e                                  # the issue's cases
     python -m benchmarks.bench_e2e --sizes 2000 --channels DEGREED2 --rate-limit 0
+    python -m benchmarks.bench_e2e --width-only                     # only the width case (a minute)
 
 Each run is a process of its own on a copy of the loaded SQLite file (fresh audit rows).
 """
@@ -117,8 +121,8 @@ class ExportClock:
         self.waited = 0.0
         export = exporter.export
 
-        def timed_export(**kwargs):
-            records = iter(export(**kwargs))
+        def timed_export(*args, **kwargs):
+            records = iter(export(*args, **kwargs))
             while True:
                 started = time.perf_counter()
                 try:
@@ -166,6 +170,8 @@ def run(options):
         'rate_limited': after['requests'].get(f'{target}:429', 0) - before['requests'].get(f'{target}:429', 0),
         'tokens': (after['tokens'].get(configuration.channel_code, 0)
                    - before['tokens'].get(configuration.channel_code, 0)),
+        'received': (after['received'].get(configuration.channel_code, 0)
+                     - before['received'].get(configuration.channel_code, 0)),
         'peak_rss_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }))
 
@@ -252,9 +258,45 @@ def rate_case(options, template, standin, workdir):
     }), flush=True)
 
 
+def width_case(options, workdir):
+    """
+    Degreed v2, ``--width-size`` enrollments, no rate limit, at each ``--width-concurrency``
+    (4 and 16): the wall time of each, the ratio of the first to the last, and the completions
+    the channel received at each (compared as payloads: ``same_completions``).
+    """
+    size = options.width_size
+    template = os.path.join(workdir, 'template-width.sqlite3')
+    subprocess.run([sys.executable, '-m', 'benchmarks.bench_e2e', 'load', '--db', template, '--enrollments',
+                    str(size), '--channels', 'DEGREED2'], cwd=HERE, check=True)
+    standin = StandIn(size, options)
+    line = {'channel': 'DEGREED2', 'case': 'width', 'enrollments': size,
+            'channel_latency_ms': options.channel_latency_ms, 'requests_per_minute': 0}
+    received = {}
+    try:
+        for concurrency in options.width_concurrency:
+            already = len(control(standin.url, 'received').get('DEGREED2', []))
+            result = measure('DEGREED2', size, concurrency, template, standin, workdir)
+            completions = control(standin.url, 'received').get('DEGREED2', [])[already:]
+            received[concurrency] = sorted(json.dumps(completion, sort_keys=True) for completion in completions)
+            line[f'wall_seconds_at_{concurrency}'] = round(result['wall_seconds'], 2)
+            line[f'send_seconds_at_{concurrency}'] = round(result['wall_seconds'] - result['export_wait_seconds'], 2)
+            line[f'completions_received_at_{concurrency}'] = result['received']
+            line[f'failed_at_{concurrency}'] = result['failed']
+    finally:
+        standin.close()
+    narrow, wide = options.width_concurrency[0], options.width_concurrency[-1]
+    ratio = line[f'wall_seconds_at_{narrow}'] / line[f'wall_seconds_at_{wide}']
+    line[f'speedup_{wide}_over_{narrow}'] = round(ratio, 2)
+    line['same_completions'] = len({tuple(completions) for completions in received.values()}) == 1
+    print(json.dumps(line), flush=True)
+
+
 def orchestrate(options):
     references = {}
     with tempfile.TemporaryDirectory(prefix='enterprise-export-bench-e2e-') as workdir:
+        if options.width_only:
+            width_case(options, workdir)
+            return
         for size in sorted(options.sizes):
             template = os.path.join(workdir, f'template-{size}.sqlite3')
             load_args = ['load', '--db', template, '--enrollments', str(size), '--channels', *options.channels]
@@ -274,6 +316,7 @@ def orchestrate(options):
                     rate_case(options, rate_template, standin, workdir)
             finally:
                 standin.close()
+        width_case(options, workdir)
 
 
 def main():
@@ -298,6 +341,10 @@ def main():
                         help='requests_per_minute of the rate case (0: no rate case); default 600')
     parser.add_argument('--rate-size', type=int, default=1500,
                         help='enrollments of the rate case (at most the smallest size); default 1500')
+    parser.add_argument('--width-size', type=int, default=2000, help='enrollments of the width case; default 2000')
+    parser.add_argument('--width-concurrency', type=int, nargs='+', default=[4, 16],
+                        help='the widths the width case compares, narrowest first; default 4 16')
+    parser.add_argument('--width-only', action='store_true', help='run only the width case')
     options = parser.parse_args()
     {'load': load, 'run': run}.get(options.command, orchestrate)(options)
 

@@ -265,7 +265,7 @@ class ChannelAuditAdmin(ReadOnlyAuditAdmin):
 
     @admin.display(description='reason')
     def reason(self, row):
-        return audits.failure_reason(row.status, row.error_message, channel_of(type(row)).code) or '-'
+        return audits.failure_reason(row.status, row.error_message, row.failure_kind) or '-'
 
     @admin.action(description='Send again (the single-learner task, for the selected failed rows)',
                   permissions=['send_again'])

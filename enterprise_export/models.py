@@ -18,6 +18,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import models
 
 from enterprise_export import validators
+from enterprise_export.failures import FailureKind
 from enterprise_export.fields import EncryptedCharField, SubdomainListField
 from enterprise_export.utils import get_course_key
 
@@ -340,7 +341,9 @@ class BaseLearnerDataTransmissionAudit(models.Model):
     The fields every transmission audit has: what was (or was to be) sent and how it went.
 
     ``subsection_id`` is blank for course-level rows. ``status`` is the channel's HTTP status,
-    null until sent or when no answer came; ``error_message`` says what went wrong.
+    null until sent or when no answer came; ``error_message`` says what went wrong, in the
+    channel's words; ``failure_kind`` says what kind of failure it was, as operators read it
+    (blank when sent, and on rows that came without one: their status then says).
     """
 
     enterprise_course_enrollment_id = models.PositiveIntegerField(db_index=True)
@@ -351,6 +354,10 @@ class BaseLearnerDataTransmissionAudit(models.Model):
     grade = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001 (None: no grade known)
     status = models.PositiveSmallIntegerField(null=True, blank=True, help_text='HTTP status of the last attempt.')
     error_message = models.TextField(blank=True, default='')
+    failure_kind = models.CharField(
+        max_length=20, choices=FailureKind.choices, blank=True, default='',
+        help_text='What kind of failure the last attempt was; blank when it was sent.',
+    )
     superseded = models.BooleanField(
         default=False,
         help_text="A failed run-id row whose enrollment's course-key record was sent since: no longer a failure.",

@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 from enterprise_export.channels import get_channel
 from enterprise_export.models import get_enrollment_model
 from test_utils.factories import (
+    CornerstoneConfigurationFactory,
+    CornerstoneLearnerIdentityFactory,
     Degreed2ConfigurationFactory,
     DegreedConfigurationFactory,
     EnterpriseCustomerFactory,
@@ -33,7 +35,7 @@ RUN = 'course-v1:edX+DemoX+Demo_2026'
 COURSE_KEY = 'edX+DemoX'
 NOW = datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC)
 FACTORIES = {'SAP': SAPConfigurationFactory, 'DEGREED': DegreedConfigurationFactory,
-             'DEGREED2': Degreed2ConfigurationFactory}
+             'DEGREED2': Degreed2ConfigurationFactory, 'CSOD': CornerstoneConfigurationFactory}
 
 learner_strategy = st.fixed_dictionaries({
     'passed': st.booleans(),
@@ -55,6 +57,8 @@ def identity(channel, payload):
         return payload['userID'], payload['courseID']
     if channel == 'DEGREED':
         return payload['completions'][0]['email'], payload['completions'][0]['id']
+    if channel == 'CSOD':
+        return payload[0]['userGuid'], payload[0]['courseId']
     attributes = payload['data']['attributes']
     return attributes['user-id'], attributes['content-id']
 
@@ -66,7 +70,10 @@ def build(population, lms, channels):
     for index, learner in enumerate(population['learners']):
         username = f'learner-{index:02d}'
         user = UserFactory(username=username, email=f'{username}@example.com')
-        consenting_enrollment(configuration.enterprise_customer, RUN, user=user)
+        enrollment = consenting_enrollment(configuration.enterprise_customer, RUN, user=user)
+        # Cornerstone knows the learner by the identity of their launch (their completions go to its callback).
+        CornerstoneLearnerIdentityFactory(enterprise_customer_user=enrollment.enterprise_customer_user,
+                                          user_guid=f'SAP-{index}', session_token=f'session-{index}')
         lms.learner(username, RUN, passed=learner['passed'], percent=0.9 if learner['passed'] else 0.2)
         lms.remote_ids[(configuration.idp_id if population['channel'] == 'SAP' else '', username)] = f'SAP-{index}'
         for who in (f'SAP-{index}', user.email):

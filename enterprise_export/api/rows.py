@@ -19,7 +19,7 @@ from enterprise_export.models import get_enrollment_model
 
 ROW_FIELDS = (
     'id', 'plugin_configuration_id', 'enterprise_course_enrollment_id', 'course_id', 'subsection_id', 'grade',
-    'course_completed', 'completed_timestamp', 'status', 'error_message', 'modified',
+    'course_completed', 'completed_timestamp', 'status', 'error_message', 'failure_kind', 'modified',
 )
 # ``ordering`` → the order of the rows; newest first unless asked otherwise. Rows of the same
 # moment are ordered by channel, then id, so that pages are stable.

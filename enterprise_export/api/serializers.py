@@ -29,7 +29,7 @@ class TransmissionSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.CharField(help_text='Why it failed, for an operator; empty when sent.'))
     def get_reason(self, row):
-        return failure_reason(row['status'], row['error_message'], row['channel'])
+        return failure_reason(row['status'], row['error_message'], row['failure_kind'])
 
 
 class ConfigurationSummarySerializer(serializers.Serializer):

@@ -21,6 +21,7 @@ from enterprise_export.clients.exceptions import ChannelError, ChannelTokenError
 from enterprise_export.clients.lms import read_environment_once
 from enterprise_export.clients.rate_limit import RateLimitedRetry, RateLimiter, retry_after_seconds
 from enterprise_export.conf import get_setting
+from enterprise_export.failures import FailureKind
 
 LOGGER = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ class ChannelApiClient:
         except ChannelTokenError:
             raise
         except ChannelError as error:
-            raise ChannelTokenError(error.status, error.message) from error
+            raise ChannelTokenError(error.status, error.message, error.kind) from error
 
     def _token_cache_key(self, cache_suffix):
         # The configuration's URLs, paths and client id are in the key: a token cached for one
@@ -157,9 +158,11 @@ class ChannelApiClient:
             body = response.json()
             token, expires_in = body['access_token'], int(body.get('expires_in') or 0)
         except (ValueError, KeyError, TypeError, AttributeError) as error:
-            raise ChannelTokenError(None, _malformed_token(response, 'no access_token in a JSON object')) from error
+            raise ChannelTokenError(None, _malformed_token(response, 'no access_token in a JSON object'),
+                                    FailureKind.UNREADABLE_TOKEN) from error
         if not isinstance(token, str) or not token:
-            raise ChannelTokenError(None, _malformed_token(response, 'the access_token is empty or not a string'))
+            raise ChannelTokenError(None, _malformed_token(response, 'the access_token is empty or not a string'),
+                                    FailureKind.UNREADABLE_TOKEN)
         return token, expires_in
 
     def create_course_completion(self, *args, **kwargs):

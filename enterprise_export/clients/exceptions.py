@@ -1,5 +1,7 @@
 """Errors raised by the HTTP clients; each carries the ``response`` that caused it."""
 
+from enterprise_export.failures import kind_of_status
+
 
 class HttpError(Exception):
     """An API answered, but not with what was asked for."""
@@ -63,12 +65,15 @@ class ChannelError(Exception):
     A completion, or the token for it, did not reach the channel.
 
     ``status`` is the channel's HTTP status, or None when no answer came (network error,
-    timeout); ``message`` is the answer's text or what happened, at most 1,000 characters.
+    timeout); ``message`` is the answer's text or what happened, at most 1,000 characters;
+    ``kind`` (a ``FailureKind``) is what an operator is told: by default what the status says
+    (none: no answer; a 2xx: unreadable; any other: refused). Whoever knows better sets it.
     """
 
     MAX_MESSAGE = 1000
 
-    def __init__(self, status, message):
+    def __init__(self, status, message, kind=None):
+        self.kind = kind or kind_of_status(status)
         # A failed attempt never records a 2xx status (SPEC 11): a 2xx answer that could not be
         # used (a token answer without a token, say) is recorded as no usable answer.
         self.status = status if status is None or not 200 <= status < 300 else None
@@ -77,7 +82,10 @@ class ChannelError(Exception):
 
 
 class ChannelTokenError(ChannelError):
-    """The channel gave no token: the record fails, and a refusal (``refused``) ends the run."""
+    """
+    The channel gave no token: the record fails, and a refusal (``refused``) ends the run. A
+    token answer without a usable token is of kind ``FailureKind.UNREADABLE_TOKEN``.
+    """
 
     REFUSED_STATUSES = (400, 401, 403)
 

@@ -1,13 +1,15 @@
 """The Cornerstone transmitter: completed courses, posted to the callback of the learner's last launch."""
 
+from django.db.models import F
+
 from enterprise_export.clients.exceptions import ChannelError
-from enterprise_export.models import (
-    CornerstoneLearnerDataTransmissionAudit,
-    CornerstoneLearnerIdentity,
-    get_enrollment_model,
-)
+from enterprise_export.failures import FailureKind
+from enterprise_export.models import CornerstoneLearnerDataTransmissionAudit, CornerstoneLearnerIdentity
 from enterprise_export.transmitters.learner_data import LearnerTransmitter
 from enterprise_export.utils import from_epoch_milliseconds
+
+# Cornerstone answers 401 to a progress whose session token expired (SPEC 6).
+SESSION_EXPIRED_STATUS = 401
 
 
 class CornerstoneLearnerTransmitter(LearnerTransmitter):
@@ -15,19 +17,22 @@ class CornerstoneLearnerTransmitter(LearnerTransmitter):
     audit_model = CornerstoneLearnerDataTransmissionAudit
     completions_only = True
 
-    def prepare_send(self, record):
-        """Where the learner's last launch from Cornerstone said to send their progress."""
-        record.cornerstone_identity = CornerstoneLearnerIdentity.objects.filter(
-            enterprise_customer_user_id__in=get_enrollment_model()._base_manager.filter(
-                id=record.enterprise_course_enrollment_id,
-            ).values('enterprise_customer_user_id'),
-            course_id=record.course_id,
-        ).first()
-        if record.cornerstone_identity is None:
-            raise ChannelError(None, 'no Cornerstone identity: the learner must launch the course from Cornerstone')
+    def load_batch(self, records):
+        """Where each learner's last launch from Cornerstone said to send their progress: one query per batch."""
+        wanted = {(record.enterprise_course_enrollment_id, record.course_id) for record in records}
+        identities = CornerstoneLearnerIdentity.objects.filter(
+            enterprise_customer_user__enterprise_enrollments__id__in={enrollment_id for enrollment_id, _ in wanted},
+            course_id__in={course_id for _, course_id in wanted},
+        ).annotate(enrollment_id=F('enterprise_customer_user__enterprise_enrollments__id'))
+        by_target = {(identity.enrollment_id, identity.course_id): identity for identity in identities}
+        for record in records:
+            record.cornerstone_identity = by_target.get((record.enterprise_course_enrollment_id, record.course_id))
 
     def send_record(self, record):
         identity = record.cornerstone_identity
+        if identity is None:
+            raise ChannelError(None, 'no Cornerstone identity: the learner must launch the course from Cornerstone',
+                               FailureKind.NO_IDENTITY)
         payload = [{
             'courseId': record.course_id,
             'userGuid': record.user_guid,
@@ -35,7 +40,12 @@ class CornerstoneLearnerTransmitter(LearnerTransmitter):
             'completionDate': from_epoch_milliseconds(record.completed_timestamp).replace(microsecond=0).isoformat(),
             'successStatus': record.grade,
         }]
-        return self.client.create_course_completion(
-            subdomain=identity.subdomain, callback_url=identity.callback_url,
-            session_token=identity.session_token, payload=payload,
-        )
+        try:
+            return self.client.create_course_completion(
+                subdomain=identity.subdomain, callback_url=identity.callback_url,
+                session_token=identity.session_token, payload=payload,
+            )
+        except ChannelError as error:
+            if error.status == SESSION_EXPIRED_STATUS:
+                error.kind = FailureKind.SESSION_EXPIRED
+            raise

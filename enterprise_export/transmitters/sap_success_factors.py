@@ -2,6 +2,8 @@
 
 import logging
 
+from enterprise_export.clients.exceptions import ChannelError
+from enterprise_export.failures import FailureKind
 from enterprise_export.models import (
     SapSuccessFactorsLearnerDataTransmissionAudit,
     get_customer_user_model,
@@ -11,6 +13,7 @@ from enterprise_export.transmitters.learner_data import LearnerTransmitter
 
 LOGGER = logging.getLogger(__name__)
 
+# SAP's answer when the learner's account is closed (SPEC 6), in any case.
 INACTIVE_ACCOUNT = 'user account is inactive'
 
 
@@ -28,7 +31,12 @@ class SapSuccessFactorsLearnerTransmitter(LearnerTransmitter):
             'grade': record.grade,
             'totalHours': record.total_hours or 0.0,
         }
-        return self.client.create_course_completion(record.sapsf_user_id, payload)
+        try:
+            return self.client.create_course_completion(record.sapsf_user_id, payload)
+        except ChannelError as error:
+            if error.status is not None and INACTIVE_ACCOUNT in error.message.lower():
+                error.kind = FailureKind.INACTIVE_ACCOUNT
+            raise
 
     def _course_completed(self, completed):
         """The admin path takes a JSON boolean; the learner's path the text ``"true"``/``"false"``."""
@@ -38,11 +46,12 @@ class SapSuccessFactorsLearnerTransmitter(LearnerTransmitter):
 
     def handle_failure(self, record, error):
         """SAP closed the learner's account (the employee left): stop reporting them."""
-        if INACTIVE_ACCOUNT in error.message.lower():
-            learner_ids = get_enrollment_model()._base_manager.filter(
-                id=record.enterprise_course_enrollment_id,
-            ).values('enterprise_customer_user_id')
-            get_customer_user_model()._base_manager.filter(id__in=learner_ids).update(active=False)
-            LOGGER.info('SAP says the learner of enrollment %s is inactive: marked inactive',
-                        record.enterprise_course_enrollment_id,
-                        extra={'enrollment_id': record.enterprise_course_enrollment_id, 'channel': 'SAP'})
+        if error.kind != FailureKind.INACTIVE_ACCOUNT:
+            return
+        learner_ids = get_enrollment_model()._base_manager.filter(
+            id=record.enterprise_course_enrollment_id,
+        ).values('enterprise_customer_user_id')
+        get_customer_user_model()._base_manager.filter(id__in=learner_ids).update(active=False)
+        LOGGER.info('SAP says the learner of enrollment %s is inactive: marked inactive',
+                    record.enterprise_course_enrollment_id,
+                    extra={'enrollment_id': record.enterprise_course_enrollment_id, 'channel': 'SAP'})
