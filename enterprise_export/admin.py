@@ -183,7 +183,7 @@ class ChannelConfigurationAdmin(admin.ModelAdmin):
 
     @admin.display(description='last error')
     def last_error(self, configuration):
-        return audits.last_error(configuration, configuration.channel_code) or '-'
+        return audits.last_error(configuration) or '-'
 
 
 def secret_state_name(field_name):

@@ -58,11 +58,8 @@ def with_last_outcome(configurations, channel):
     )
 
 
-def last_error(configuration, channel_code=None):
-    """
-    The reason of the latest failure of a configuration from ``with_last_outcome``, or None.
-    (``channel_code`` is not needed any more: the row's kind says what a channel's failure was.)
-    """
+def last_error(configuration):
+    """The reason of the latest failure of a configuration from ``with_last_outcome``, or None."""
     if configuration.last_failure_message is None:  # never null on a row: no failure at all
         return None
     return failure_reason(configuration.last_failure_status, configuration.last_failure_message,
