@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 import responses
+import time_machine
 from edx_django_utils.cache import TieredCache
 
 from demo.standin.server import StandInServer
@@ -12,6 +13,7 @@ from test_utils.factories import EnterpriseCustomerFactory, UserFactory
 from test_utils.fake_channels import FakeChannels
 from test_utils.fake_clock import FakeClock
 from test_utils.fake_lms import FakeLms
+from test_utils.transmissions import NOW
 
 
 @pytest.fixture(autouse=True)
@@ -94,6 +96,14 @@ def _mysql_unreachable(database):
     except MySQLdb.Error as error:
         return f"MySQL/MariaDB at {database['HOST']}:{database['PORT']} unreachable: {error.args[-1]}"
     return None
+
+
+@pytest.fixture
+def fixed_clock(settings):
+    """The transmission tests' moment (``test_utils.transmissions.NOW``), and no channel retries."""
+    settings.ENTERPRISE_EXPORT_CHANNEL_RETRIES = 0
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from enterprise_export.clients.rate_limit import RateLimiter, retry_after_second
 from enterprise_export.models import DegreedLearnerDataTransmissionAudit, SapSuccessFactorsLearnerDataTransmissionAudit
 from test_utils.factories import DegreedConfigurationFactory, SAPConfigurationFactory
 from test_utils.fake_channels import DEGREED, SAP
-from tests.test_transmitters import END, RUN, add_learner, audit_rows, fixed_clock, transmit  # noqa: F401
+from test_utils.transmissions import END, RUN, add_learner, audit_rows, transmit
 
 COMPLETIONS = f'{DEGREED}/api/v1/provider/completion/course'
 TOKEN = f'{DEGREED}/oauth/token'
@@ -96,6 +96,7 @@ def test_a_429_wait_as_a_date_or_an_epoch_time():
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures('fixed_clock')
 class TestChannelCalls:
 
     @pytest.fixture(autouse=True)

@@ -1,7 +1,6 @@
 """``manage.py transmit_learner_data``: its errors, its tasks, its summary, and --dry-run."""
 
 import csv
-import datetime
 import io
 import json
 import logging
@@ -9,7 +8,6 @@ import uuid
 from unittest import mock
 
 import pytest
-import time_machine
 from django.core.management import CommandError, call_command
 
 from enterprise_export.models import (
@@ -28,14 +26,8 @@ from test_utils.factories import (
 )
 
 RUN = 'course-v1:edX+DemoX+Demo_2026'
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures('fixed_clock')]
 
-
-@pytest.fixture(autouse=True)
-def fixed_clock(settings):
-    settings.ENTERPRISE_EXPORT_CHANNEL_RETRIES = 0
-    with time_machine.travel(datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC), tick=False):
-        yield
 
 
 def run_command(*args, stderr=None):

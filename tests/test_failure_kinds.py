@@ -3,11 +3,9 @@ A failure is a kind: whoever knows it stores it on the audit row, and the reason
 in the API and the admin comes from it and the status, never from the channel's words.
 """
 
-import datetime
 
 import pytest
 import requests
-import time_machine
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
@@ -30,14 +28,8 @@ from test_utils.fake_channels import DEGREED
 RUN = 'course-v1:edX+DemoX+Demo_2026'
 REWORDED = 'The channel said something else entirely this time'
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures('fixed_clock')]
 
-
-@pytest.fixture(autouse=True)
-def fixed_clock(settings):
-    settings.ENTERPRISE_EXPORT_CHANNEL_RETRIES = 0
-    with time_machine.travel(datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC), tick=False):
-        yield
 
 
 @pytest.fixture

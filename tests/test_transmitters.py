@@ -16,50 +16,15 @@ from enterprise_export.models import (
 )
 from test_utils.factories import (
     CornerstoneConfigurationFactory,
-    CornerstoneLearnerIdentityFactory,
     DegreedConfigurationFactory,
     SAPConfigurationFactory,
-    UserFactory,
-    consenting_enrollment,
 )
 from test_utils.fake_channels import DEGREED, SAP
+from test_utils.transmissions import END, END_MS, RUN, add_learner, audit_rows, transmit
 
 UTC = datetime.UTC
-RUN = 'course-v1:edX+DemoX+Demo_2026'
-END = '2026-03-31T17:45:00Z'
-END_MS = int(datetime.datetime(2026, 3, 31, 17, 45, tzinfo=UTC).timestamp() * 1000)
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fixed_clock(settings):
-    settings.ENTERPRISE_EXPORT_CHANNEL_RETRIES = 0
-    with time_machine.travel(datetime.datetime(2026, 6, 1, tzinfo=UTC), tick=False):
-        yield
-
-
-def add_learner(configuration, lms, username, passed=True, **identity):
-    user = UserFactory(username=username, email=f'{username}@example.com')
-    enrollment = consenting_enrollment(configuration.enterprise_customer, RUN, user=user)
-    lms.learner(username, RUN, passed=passed, percent=0.9 if passed else 0.2)
-    if identity.get('sap'):
-        lms.remote_ids[(configuration.idp_id, username)] = identity['sap']
-    if identity.get('guid'):
-        CornerstoneLearnerIdentityFactory(enterprise_customer_user=enrollment.enterprise_customer_user,
-                                          user_guid=identity['guid'], session_token=f'session-{username}')
-    return enrollment
-
-
-def transmit(configuration, **kwargs):
-    channel = get_channel(configuration.channel_code)
-    return channel.build_transmitter(configuration).transmit(channel.build_exporter('worker', configuration),
-                                                             **kwargs)
-
-
-def audit_rows(model):
-    return list(model.objects.order_by('enterprise_course_enrollment_id', 'id').values_list(
-        'enterprise_course_enrollment_id', 'course_id', 'status', 'error_message', 'grade'))
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures('fixed_clock')]
 
 
 @pytest.fixture

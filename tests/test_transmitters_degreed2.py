@@ -8,9 +8,9 @@ import pytest
 from enterprise_export.models import Degreed2LearnerDataTransmissionAudit
 from test_utils.factories import Degreed2ConfigurationFactory, UserFactory, consenting_enrollment
 from test_utils.fake_channels import DEGREED2, DEGREED2_AUTH
-from tests.test_transmitters import END, RUN, add_learner, audit_rows, fixed_clock, transmit  # noqa: F401
+from test_utils.transmissions import END, RUN, add_learner, audit_rows, transmit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures('fixed_clock')]
 COMPLETIONS = f'{DEGREED2}/api/v2/completions'
 
 

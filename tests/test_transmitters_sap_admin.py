@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from enterprise_export.models import SapSuccessFactorsLearnerDataTransmissionAudit
 from test_utils.factories import SAPConfigurationFactory
 from test_utils.fake_channels import SAP
-from tests.test_transmitters import END, END_MS, RUN, add_learner, audit_rows, fixed_clock, transmit  # noqa: F401
+from test_utils.transmissions import END, END_MS, RUN, add_learner, audit_rows, transmit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures('fixed_clock')]
 TOKEN_URL = f'{SAP}/learning/oauth-api/rest/v1/token'
 ADMIN_URL = f'{SAP}/learning/odatav4/public/admin/learningevent-service/v1/OCNLearningEvents'
 

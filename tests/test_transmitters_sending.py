@@ -9,7 +9,6 @@ import threading
 import time
 
 import pytest
-import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -30,14 +29,8 @@ RUN = 'course-v1:edX+DemoX+Demo_2026'
 END_MS = int(datetime.datetime(2026, 3, 31, 17, 45, tzinfo=datetime.UTC).timestamp() * 1000)
 DEGREED_TRANSMITTER = get_channel('DEGREED').transmitter_class
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures('fixed_clock')]
 
-
-@pytest.fixture(autouse=True)
-def fixed_clock(settings):
-    settings.ENTERPRISE_EXPORT_CHANNEL_RETRIES = 0
-    with time_machine.travel(datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC), tick=False):
-        yield
 
 
 @pytest.fixture
