@@ -3,13 +3,10 @@ End to end over real sockets: the demo stand-in plays the LMS and the four chann
 command runs with eager Celery, and the audit rows and what each channel received are checked.
 """
 
-import io
-
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
-from demo.population import API_USERNAME, build_population, channel_urls, fill_lms, load_population, reported
+from demo.population import reported
 from enterprise_export.models import (
     CornerstoneLearnerDataTransmissionAudit,
     Degreed2EnterpriseCustomerConfiguration,
@@ -20,6 +17,7 @@ from enterprise_export.models import (
     get_enrollment_model,
 )
 from enterprise_export.utils import get_course_key
+from test_utils.demo_runs import load_demo, transmit_all
 
 pytestmark = pytest.mark.django_db
 LEARNERS = 24
@@ -28,16 +26,11 @@ LEARNERS = 24
 @pytest.fixture
 def population(standin, settings):
     settings.ENTERPRISE_EXPORT_CHANNEL_RETRIES = 0
-    learners = build_population(LEARNERS)
-    load_population(learners, channel_urls(standin.url))
-    fill_lms(standin.lms, learners)
-    return learners
+    return load_demo(standin, LEARNERS)
 
 
 def transmit():
-    output = io.StringIO()
-    call_command('transmit_learner_data', '--api_user', API_USERNAME, stdout=output)
-    return output.getvalue()
+    return transmit_all()
 
 
 def of(population, channel):

@@ -23,6 +23,7 @@ import pytest
 from django.conf import settings
 
 from demo.population import received_identities
+from enterprise_export.channels import CHANNELS
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD_SETTINGS = 'tests.integration.child_settings'
@@ -225,3 +226,13 @@ def celery_worker(env, log_path, concurrency=3):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
+
+
+def recorded_as_sent(database):
+    """(channel, learner identity) of every audit row that says the completion was sent."""
+    sent = set()
+    for code, channel in CHANNELS.items():
+        rows = database.query(f'SELECT {channel.identity_field} FROM {channel.audit_model._meta.db_table} '
+                              "WHERE status >= 200 AND status < 300 AND error_message = ''")
+        sent |= {(code, identity) for (identity,) in rows}
+    return sent

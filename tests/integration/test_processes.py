@@ -9,37 +9,21 @@ import time
 import pytest
 
 from demo.population import API_USERNAME, build_population, expected_identities, fill_lms
-from enterprise_export.models import (
-    CornerstoneLearnerDataTransmissionAudit,
-    Degreed2LearnerDataTransmissionAudit,
-    DegreedLearnerDataTransmissionAudit,
-    SapSuccessFactorsLearnerDataTransmissionAudit,
-)
 from enterprise_export.settings.common import DEFAULTS
-from tests.integration.harness import ManageProcess, expected_keys, manage, prepare, received_counts, wait_for
+from tests.integration.harness import (
+    ManageProcess,
+    expected_keys,
+    manage,
+    prepare,
+    received_counts,
+    recorded_as_sent,
+    wait_for,
+)
 
 pytestmark = pytest.mark.real_servers
 
 LEARNERS = 72  # per customer: four customers, one per channel
 CHANNEL_LATENCY = {'latency_ms': {'sap': 15, 'degreed': 15, 'degreed2': 15, 'csod': 15}}
-IDENTITY_COLUMNS = {
-    'SAP': (SapSuccessFactorsLearnerDataTransmissionAudit, 'sapsf_user_id'),
-    'DEGREED': (DegreedLearnerDataTransmissionAudit, 'degreed_user_email'),
-    'DEGREED2': (Degreed2LearnerDataTransmissionAudit, 'degreed_user_email'),
-    'CSOD': (CornerstoneLearnerDataTransmissionAudit, 'user_guid'),
-}
-
-
-def recorded_as_sent(database):
-    """(channel, learner identity) of every audit row that says the completion was sent."""
-    sent = set()
-    for channel, (model, column) in IDENTITY_COLUMNS.items():
-        rows = database.query(f'SELECT {column} FROM {model._meta.db_table} '
-                              "WHERE status >= 200 AND status < 300 AND error_message = ''")
-        sent |= {(channel, identity) for (identity,) in rows}
-    return sent
-
-
 @pytest.fixture
 def population(live_standin):
     learners = build_population(LEARNERS)

@@ -19,9 +19,9 @@ from tests.integration.harness import (
     manage,
     prepare,
     received_counts,
+    recorded_as_sent,
     redis_server,
 )
-from tests.integration.test_processes import IDENTITY_COLUMNS, recorded_as_sent
 
 pytestmark = pytest.mark.real_servers
 
@@ -52,10 +52,10 @@ def received_payloads(standin):
 
 def audit_rows(database):
     rows = {}
-    for channel, (model, column) in IDENTITY_COLUMNS.items():
-        rows[channel] = sorted(database.query(
+    for code, channel in CHANNELS.items():
+        rows[code] = sorted(database.query(
             f'SELECT enterprise_course_enrollment_id, course_id, subsection_id, grade, course_completed, status, '
-            f'error_message, superseded, {column} FROM {model._meta.db_table}'))
+            f'error_message, superseded, {channel.identity_field} FROM {channel.audit_model._meta.db_table}'))
     return rows
 
 
@@ -116,10 +116,10 @@ def test_bounded_load_through_a_real_worker(tmp_path, make_database, live_standi
     counts = received_counts(live_standin)
     sent = recorded_as_sent(database)
     failed_with_reason = set()
-    for channel, (model, column) in IDENTITY_COLUMNS.items():
-        rows = database.query(f'SELECT {column} FROM {model._meta.db_table} '
+    for code, channel in CHANNELS.items():
+        rows = database.query(f'SELECT {channel.identity_field} FROM {channel.audit_model._meta.db_table} '
                               "WHERE (status IS NULL OR status < 200 OR status >= 300) AND error_message <> ''")
-        failed_with_reason |= {(channel, identity) for (identity,) in rows}
+        failed_with_reason |= {(code, identity) for (identity,) in rows}
     received_twice = sum(count - 1 for count in counts.values() if count > 1)
     print(f'\nload test: {len(population)} enrollments, {len(expected)} completions, {len(sent)} sent, '
           f'{len(expected - sent)} failed with a reason, {received_twice} received twice; task results: '
