@@ -84,7 +84,8 @@ def export(options):
                                                 'id': 1})()
     calls_before = lms_calls(options.standin)
     with override_settings(ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS=options.concurrency,
-                           ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS=options.bulk_min), \
+                           ENTERPRISE_EXPORT_BULK_LISTING_MIN_LEARNERS=options.bulk_min,
+                           ENTERPRISE_EXPORT_LMS_SOURCE=options.source), \
             CaptureQueriesContext(connection) as queries:
         started, cpu_started = time.perf_counter(), time.process_time()
         records = sum(1 for _ in LearnerExporter('bench', configuration).export())
@@ -270,6 +271,8 @@ def main():
     exporter.add_argument('--customer', required=True)
     exporter.add_argument('--concurrency', type=int, required=True)
     exporter.add_argument('--bulk-min', type=int, required=True)
+    exporter.add_argument('--source', choices=['api', 'database'], default='api',
+                          help='where the LMS answers come from (default: the REST APIs of the stand-in)')
     floor = sub.add_parser('http-floor')
     floor.add_argument('--db', required=True)
     floor.add_argument('--standin', required=True)

@@ -1,15 +1,25 @@
 """The LMS clients: URLs, query strings, error mapping, timeouts and the shared OAuth token."""
 
+import datetime
 import gzip
+import ipaddress
 import json
 import logging
 import re
+import socket
+import ssl
+import threading
 
 import pytest
 import requests
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from responses import matchers
 
 from demo.standin.http import Answer
+from demo.standin.server import StandInServer
 from enterprise_export.clients.exceptions import (
     HttpClientError,
     HttpNotFoundError,
@@ -428,3 +438,99 @@ def test_an_lms_calls_headers_are_read_in_any_case(http, token):
     headers = http.calls[-1].request.headers
     assert headers['authorization'] == headers['Authorization'] == f'JWT {TOKEN}'
     assert headers['User-Agent'] == headers['user-agent']
+
+
+def self_signed_certificate(directory):
+    """A certificate for 127.0.0.1 that is its own CA: ``(certificate path, key path)``."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, 'stand-in')])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address('127.0.0.1'))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    certificate_path, key_path = directory / 'stand-in.pem', directory / 'stand-in.key'
+    certificate_path.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return str(certificate_path), str(key_path)
+
+
+@pytest.fixture
+def tls_standin(settings, tmp_path):
+    """The stand-in over HTTPS, with a certificate of its own: ``(server, CA bundle path)``."""
+    certificate_path, key_path = self_signed_certificate(tmp_path)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate_path, key_path)
+    server = StandInServer(settings.BACKEND_SERVICE_EDX_OAUTH2_KEY, settings.BACKEND_SERVICE_EDX_OAUTH2_SECRET)
+    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+    with server:
+        url = server.url.replace('http://', 'https://')
+        settings.LMS_INTERNAL_ROOT_URL = f'{url}/lms'
+        settings.BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL = f'{url}/lms/oauth2'
+        yield server, certificate_path
+
+
+def test_over_tls_the_ca_bundle_of_the_environment_is_used(tls_standin, monkeypatch):
+    server, certificate_path = tls_standin
+    server.lms.add_certificate('ada', RUN, grade='0.82')
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', certificate_path)
+    session = build_lms_session()
+    assert CertificatesApiClient('worker', session).get_course_certificate(RUN, 'ada')['grade'] == '0.82'
+
+
+def test_over_tls_a_certificate_the_session_does_not_trust_is_refused(tls_standin, monkeypatch):
+    server, certificate_path = tls_standin
+    server.lms.add_certificate('ada', RUN, grade='0.82')
+    session = build_lms_session()  # trusts the usual CAs only
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', certificate_path)  # the token request (requests.post) trusts it
+    with pytest.raises(requests.exceptions.SSLError):
+        CertificatesApiClient('worker', session).get_course_certificate(RUN, 'ada')
+
+
+@pytest.fixture
+def raw_lms(standin, settings):
+    """
+    An LMS that answers every request with the bytes given to it, then closes the connection;
+    the token still comes from the stand-in.
+    """
+    listener = socket.create_server(('127.0.0.1', 0))
+    answers = []
+
+    def serve():
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return  # closed: the test is over
+            with connection:
+                request = b''
+                while b'\r\n\r\n' not in request:
+                    request += connection.recv(65536)
+                connection.sendall(answers.pop(0))
+
+    threading.Thread(target=serve, daemon=True).start()
+    settings.LMS_INTERNAL_ROOT_URL = f'http://127.0.0.1:{listener.getsockname()[1]}/lms'
+    yield answers
+    listener.close()
+
+
+def test_over_a_socket_a_chunked_gzip_answer_is_read_whole(raw_lms):
+    body = gzip.compress(b'{"grade": "0.82", "status": "downloadable"}')
+    raw_lms.append(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n'
+                   b'Transfer-Encoding: chunked\r\nX-Folded: first\r\n second\r\n\r\n'
+                   + b''.join(b'%x\r\n%s\r\n' % (len(part), part) for part in (body[:9], body[9:]))
+                   + b'0\r\n\r\n')
+    certificate = CertificatesApiClient('worker').get_course_certificate(RUN, 'ada')
+    assert certificate == {'grade': '0.82', 'status': 'downloadable'}
+
+
+def test_over_a_socket_a_cut_body_is_a_requests_error(raw_lms):
+    """The body is read inside the adapter: urllib3's error still reaches the exporter as requests' one."""
+    raw_lms.append(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"grade": ')
+    with pytest.raises(requests.exceptions.ChunkedEncodingError):
+        CertificatesApiClient('worker').get_course_certificate(RUN, 'ada')

@@ -1,12 +1,13 @@
 """
 The fast path (chunks, concurrent LMS calls, bulk listings) against the reference path (one
-call after another, no listings): same records in the same order, and queries per chunk, not
-per enrollment.
+call after another, no listings), and against a source that reads the LMS's data in bulk in the
+exporting thread: same records in the same order, and queries per chunk, not per enrollment.
 """
 
 import datetime
 import gc
 import threading
+from concurrent.futures import Future
 
 import pytest
 import responses
@@ -19,6 +20,7 @@ from hypothesis import strategies as st
 
 from enterprise_export.exporters.learner_data import LearnerExporter
 from enterprise_export.exporters.pipeline import MIN_CHUNKS_AHEAD
+from enterprise_export.lms.answers import Inquiry, LmsAnswers, NoCourseGrade, RunAnswers
 from enterprise_export.models import LearnerDataTransmissionAudit, get_consent_model, get_customer_user_model
 from enterprise_export.utils import get_course_key
 from test_utils.factories import (
@@ -108,10 +110,79 @@ def field_tuples(records):
              record.course_completed, record.completed_timestamp, record.grade) for record in records]
 
 
-def export(configuration, path, transmitted_grade):
+def export(configuration, path, transmitted_grade, lms=None):
     with override_settings(**path):
-        exporter = LearnerExporter('worker', configuration)
+        exporter = LearnerExporter('worker', configuration, lms=lms)
         return field_tuples(exporter.export(TransmissionAudit=LearnerDataTransmissionAudit, grade=transmitted_grade))
+
+
+class StandInAnswers(LmsAnswers):
+    """
+    LMS answers read straight from the stand-in's data, a chunk's runs at once, in the exporting
+    thread, as a source reading the LMS's own tables does (SPEC 18): the answers are the REST
+    APIs' for the same data, every future is done when handed out, and no HTTP call is made.
+    """
+
+    failure_types = (LookupError,)
+
+    def __init__(self, lms):
+        self.lms = lms
+        self.asked_in = set()  # the threads that asked
+
+    def inquiry(self, question, workers):
+        return StandInInquiry(self)
+
+    def course_details(self, course_id):
+        return self.lms.courses.get(course_id)
+
+    def enrollment_mode(self, course_id, learner):
+        return (self.lms.enrollments.get((learner.username, course_id)) or {}).get('mode')
+
+    def remote_id(self, identity_provider, learner):
+        return self.lms.remote_ids.get((identity_provider, learner.username))
+
+
+class StandInInquiry(Inquiry):
+
+    def __init__(self, source):
+        self.source = source
+
+    def ask(self, runs, audit_modes):
+        self.source.asked_in.add(threading.current_thread())
+        futures = []
+        for run in runs:
+            future = Future()
+            future.set_result(StandInRunAnswers(self.source, run))
+            futures.append(future)
+        return futures
+
+
+class StandInRunAnswers(RunAnswers):
+    """One run's rows, read for its learners when asked (the reading a query would do)."""
+
+    def __init__(self, source, run):
+        super().__init__(run.course_id, source.course_details(run.course_id))
+        lms, keys = source.lms, {learner.username: (learner.username, run.course_id) for learner in run.learners}
+        self.modes = {username: lms.enrollments[key]['mode'] for username, key in keys.items()
+                      if key in lms.enrollments}
+        self.grades = {username: lms.grades[key] for username, key in keys.items() if key in lms.grades}
+        self.certificates = {username: lms.certificates[key] for username, key in keys.items()
+                             if key in lms.certificates}
+
+    def mode(self, learner):
+        return self.modes.get(learner.username)
+
+    def course_grade(self, learner):
+        return self.grades.get(learner.username) or NoCourseGrade(NoCourseGrade.NOT_ENROLLED)
+
+    def certificate(self, learner):
+        return self.certificates.get(learner.username)
+
+    def subsection_grades(self, learner):
+        return None
+
+    def remote_id(self, learner):
+        return None
 
 
 @hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -130,6 +201,10 @@ def test_fast_and_reference_paths_yield_the_same_records(population):
         assert fast == reference
         # the reference path never lists; the fast path asks at most as often per learner
         assert reference_calls.get('enrollments', 0) == 0
+        # the same decisions on answers read in bulk from the LMS's data, without a call
+        calls, source = dict(lms.calls), StandInAnswers(lms)
+        assert export(configuration, population['fast'], population['transmitted_grade'], lms=source) == reference
+        assert dict(lms.calls) == calls and source.asked_in <= {threading.current_thread()}
         transaction.set_rollback(True)
 
 

@@ -16,7 +16,6 @@ from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from urllib3.util.retry import Retry
 
-from enterprise_export.clients.connections import POOL_CLASSES_BY_SCHEME
 from enterprise_export.clients.exceptions import (
     HttpNotFoundError,
     InvalidResponseError,
@@ -85,18 +84,12 @@ class LmsAdapter(HTTPAdapter):
     bundle, asks the file system whether it is a directory, on every call: a system call per
     LMS GET. The LMS host, the proxies, its CA bundle and client certificate do not change
     during an export, so a host's connection pool is found once; a pool the pool manager has
-    closed since is asked for again. Its pools' connections read answers' headers without the
-    ``email`` parser (``clients.connections``).
+    closed since is asked for again.
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._pools = {}
-
-    def init_poolmanager(self, *args, **kwargs):
-        """requests' pool manager, building the lean pools of ``clients.connections`` (a proxy's are its own)."""
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = dict(POOL_CLASSES_BY_SCHEME)
 
     def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
         scheme, _, authority = request.url.split('/', 3)[:3]

@@ -14,8 +14,8 @@ class CornerstoneLearnerExporter(LearnerExporter):
 
     audit_model = CornerstoneLearnerDataTransmissionAudit
 
-    def __init__(self, user, enterprise_configuration):
-        super().__init__(user, enterprise_configuration)
+    def __init__(self, user, enterprise_configuration, **kwargs):
+        super().__init__(user, enterprise_configuration, **kwargs)
         self._user_guids = {}  # enrollment id -> the learner's Cornerstone id for its course key (or None)
 
     def prepare_chunk(self, chunk):

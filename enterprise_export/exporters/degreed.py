@@ -2,7 +2,8 @@
 
 import logging
 
-from enterprise_export.exporters.learner_data import LearnerExporter, learner_email
+from enterprise_export.exporters.accounts import learner_email
+from enterprise_export.exporters.learner_data import LearnerExporter
 from enterprise_export.models import DegreedLearnerDataTransmissionAudit
 from enterprise_export.utils import get_course_key
 

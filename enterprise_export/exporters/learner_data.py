@@ -1,8 +1,9 @@
 """
 The learner exporter: which enrollments to report, and what the LMS says about each (SPEC section 3).
 
-The decisions live here; the chunked, concurrent reading of enrollments and the LMS is
-``enterprise_export.exporters.pipeline``.
+The decisions live here. The chunked, concurrent reading of enrollments and LMS answers is
+``exporters.pipeline``; where the answers come from is the source of ``enterprise_export.lms``,
+which the decisions here do not know.
 """
 
 import logging
@@ -10,27 +11,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from enterprise_export.clients.exceptions import HttpNotFoundError
-from enterprise_export.clients.lms import (
-    CertificatesApiClient,
-    CourseApiClient,
-    EnrollmentApiClient,
-    GradesApiClient,
-    build_lms_session,
-)
 from enterprise_export.conf import get_setting
+from enterprise_export.exporters.accounts import learner_of, learner_username, with_learner_accounts
 from enterprise_export.exporters.base import Exporter
-from enterprise_export.exporters.pipeline import (
-    LMS_FAILURES,
-    ChunkPipeline,
-    enrollment_chunks,
-    learner_email,
-    learner_username,
-    lms_failure_reason,
-    with_learner_accounts,
-    without_transmitted,
-)
+from enterprise_export.exporters.chunks import enrollment_chunks, without_transmitted
+from enterprise_export.exporters.pipeline import ChunkPipeline
 from enterprise_export.exporters.request import ExportRequest
+from enterprise_export.lms import build_lms_answers
+from enterprise_export.lms.answers import NoCourseGrade, Question
 from enterprise_export.models import LearnerDataTransmissionAudit, get_enrollment_model, has_granted_consent
 from enterprise_export.outcomes import LmsFailures
 from enterprise_export.utils import (
@@ -45,7 +33,9 @@ LOGGER = logging.getLogger(__name__)
 # A run's end date, parsed once for all of its learners (an unreadable one raises every time).
 _parse_end_date = lru_cache(maxsize=256)(parse_lms_datetime)
 
-__all__ = ['LMS_FAILURES', 'Completion', 'LearnerExporter', 'learner_email', 'learner_username', 'lms_failure_reason']
+# What a run's subsection grades are asked with: no course details (bulk) or with them (one learner).
+BULK_ASSESSMENT = Question(course_details=False, course_grades=False, certificates=False, subsection_grades=True)
+SINGLE_ASSESSMENT = Question(course_details=True, course_grades=False, certificates=False, subsection_grades=True)
 
 
 @dataclass(frozen=True)
@@ -73,11 +63,9 @@ class LearnerExporter(Exporter):
     # The audit model whose rows say what was already sent: a channel exporter's channel's.
     audit_model = None
 
-    def __init__(self, user, enterprise_configuration):
+    def __init__(self, user, enterprise_configuration, *, lms=None):
         super().__init__(user, enterprise_configuration)
-        self._lms_session = None
-        self._clients = {}
-        self.course_details_cache = {}  # course run id -> Course API details (None: unknown), kept for life
+        self._lms = lms
         self.lms_failures = LmsFailures()  # what the LMS could not tell about, for the run's summary
 
     # Grade words: override the properties when a channel words grades differently.
@@ -98,40 +86,23 @@ class LearnerExporter(Exporter):
     def grade_audit(self):
         return self.GRADE_AUDIT
 
-    # LMS clients, built on first use and sharing one session for the exporter's life.
+    # The LMS answers, from one source (``enterprise_export.lms``) for the exporter's life.
 
     @property
-    def lms_session(self):
-        if self._lms_session is None:
-            self._lms_session = build_lms_session()
-        return self._lms_session
-
-    def _client(self, client_class):
-        if client_class not in self._clients:
-            self._clients[client_class] = client_class(self.user, session=self.lms_session)
-        return self._clients[client_class]
-
-    @property
-    def course_api(self):
-        return self._client(CourseApiClient)
-
-    @property
-    def grades_api(self):
-        return self._client(GradesApiClient)
-
-    @property
-    def certificates_api(self):
-        return self._client(CertificatesApiClient)
-
-    @property
-    def enrollment_api(self):
-        return self._client(EnrollmentApiClient)
+    def lms(self):
+        """The source of LMS answers (an ``lms.answers.LmsAnswers``), built on first use unless given."""
+        if self._lms is None:
+            self._lms = build_lms_answers(self.user)
+        return self._lms
 
     def get_course_details(self, course_id):
-        """The run's Course API details, asked once per run for the exporter's life (None: unknown)."""
-        if course_id not in self.course_details_cache:
-            self.course_details_cache[course_id] = self.course_api.get_course_details(course_id)
-        return self.course_details_cache[course_id]
+        """The run's course details, asked once per run for the exporter's life (None: unknown)."""
+        return self.lms.course_details(course_id)
+
+    @property
+    def identity_provider(self):
+        """The provider whose remote ids ``get_learner_data_records`` needs (SAP's ``idp_id``); None here."""
+        return None
 
     # Consent and audit enrollments.
 
@@ -159,8 +130,16 @@ class LearnerExporter(Exporter):
             username=username, course_id=enrollment.course_id, enterprise_customer=self.enterprise_customer,
         ):
             return False
-        lms_enrollment = self.enrollment_api.get_course_enrollment(username, enrollment.course_id)
-        return not self.is_audit_reporting_disabled((lms_enrollment or {}).get('mode'))
+        mode = self.lms.enrollment_mode(enrollment.course_id, learner_of(enrollment))
+        return not self.is_audit_reporting_disabled(mode)
+
+    def takes_certificate_path(self, course_details, mode, audit_modes=None):
+        """
+        SPEC 3 step 5: the completion of an instructor-paced run's enrollment that is not an audit
+        enrollment is read from its certificate; every other from its course grade.
+        """
+        return (isinstance(course_details, dict) and course_details.get('pacing') == 'instructor'
+                and not self.is_audit_enrollment(mode, audit_modes))
 
     # Course-level export.
 
@@ -192,8 +171,8 @@ class LearnerExporter(Exporter):
         if audit_model is not None and request.checks_transmitted:
             chunks = without_transmitted(chunks, audit_model, request.grade,
                                          getattr(self.enterprise_configuration, 'id', None))
-        pipeline = ChunkPipeline(self, course_details=True, grade_listings=True)
-        for enrollment, completion in pipeline.answers(chunks, self._lms_completion):
+        question = Question(identity_provider=self.identity_provider, certificate_path=self.takes_certificate_path)
+        for enrollment, completion in self._pipeline(question).answers(chunks, self._lms_completion):
             if request.single_learner and (request.grade is not None or request.is_passing):
                 self._log_conflicts(enrollment, completion, request.grade, request.is_passing)
             yield from self.get_learner_data_records(
@@ -204,6 +183,10 @@ class LearnerExporter(Exporter):
                 grade_percent=completion.grade_percent,
             )
 
+    def _pipeline(self, question):
+        return ChunkPipeline(self.lms, customer=self.enterprise_customer, question=question, tally=self.lms_failures,
+                             prepare_chunk=self.prepare_chunk, finish_chunk=self.finish_chunk)
+
     @property
     def chunk_size(self):
         """The configuration's ``transmission_chunk_size`` (500 when it has none)."""
@@ -213,8 +196,8 @@ class LearnerExporter(Exporter):
         """
         The customer's enrollments of active, linked learners; narrowed to one when both are given.
 
-        Each carries its learner's username and email (``with_learner_accounts``), not the
-        learner's or the user's rows: the export reads nothing else of them.
+        Each carries its learner's username, email and user id (``with_learner_accounts``), not
+        the learner's or the user's rows: the export reads nothing else of them.
         """
         enrollments = get_enrollment_model()._default_manager.filter(
             enterprise_customer_user__enterprise_customer=self.enterprise_customer,
@@ -255,17 +238,16 @@ class LearnerExporter(Exporter):
         )
 
     def _lms_completion(self, run):
-        """Ask the LMS about one enrollment (HTTP only) and read it through SPEC section 3's tables."""
-        mode = self._lms_mode(run)
-        if self.is_audit_reporting_disabled(mode, run.facts.audit_modes):
+        """Read one enrollment's LMS answers (in a worker: never a query) through SPEC section 3's tables."""
+        mode = run.mode()
+        if self.is_audit_reporting_disabled(mode, run.audit_modes):
             LOGGER.debug('Skipped an audit enrollment: the customer does not report audit data',
                          extra={'enrollment_id': run.enrollment_id})
             return None
-        is_audit = self.is_audit_enrollment(mode, run.facts.audit_modes)
-        if run.course_details.get('pacing') == 'instructor' and not is_audit:
+        if self.takes_certificate_path(run.course_details, mode, run.audit_modes):
             completion = self._certificate_completion(run)
         else:
-            completion = self._grades_completion(run, is_audit)
+            completion = self._grades_completion(run, self.is_audit_enrollment(mode, run.audit_modes))
         self.fetch_learner_facts(run)
         return completion
 
@@ -280,37 +262,32 @@ class LearnerExporter(Exporter):
 
     def fetch_learner_facts(self, run):
         """
-        Hook, in a worker thread, for each enrollment that will get records: make the HTTP calls
-        ``get_learner_data_records`` will need (never a query). Nothing by default.
+        Hook, in a worker thread, for each enrollment that will get records: read what else of
+        the LMS ``get_learner_data_records`` will need (``run`` is a ``pipeline.LearnerRun``:
+        ``run.remote_id()`` for instance; never a query). Nothing by default.
         """
 
-    def _lms_mode(self, run):
-        if run.listing is not None:
-            return run.listing.modes.get(run.username)
-        lms_enrollment = self.enrollment_api.get_course_enrollment(run.username, run.course_id)
-        return (lms_enrollment or {}).get('mode')
-
     def _certificate_completion(self, run):
-        try:
-            certificate = self.certificates_api.get_course_certificate(run.course_id, run.username)
-        except HttpNotFoundError:
+        certificate = run.certificate()
+        if certificate is None:
             return Completion(None, self.grade_incomplete, False, None)
         is_passing = bool(certificate.get('is_passing'))
         created = certificate.get('created_date')
         return Completion(
-            completed_date=parse_lms_datetime(created) if created else run.facts.now,
+            completed_date=parse_lms_datetime(created) if created else run.now,
             grade=self.grade_passing if is_passing else self.grade_failing,
             is_passing=is_passing,
             grade_percent=certificate.get('grade'),
         )
 
     def _grades_completion(self, run, is_audit):
-        course_grade = self._course_grade(run)
-        if course_grade is None:
+        course_grade = run.course_grade()
+        if isinstance(course_grade, NoCourseGrade):
+            self._log_missing_grade(run, course_grade)
             return Completion(None, None, None, None)
         passed = bool(course_grade.get('passed'))
         percent = course_grade.get('percent')
-        now = run.facts.now
+        now = run.now
         end = run.course_details.get('end')
         end_date = _parse_end_date(end) if end else None
         if end_date is not None and end_date < now:
@@ -323,27 +300,15 @@ class LearnerExporter(Exporter):
             return Completion(now, self.grade_passing, True, percent)
         return Completion(None, self.grade_incomplete, passed, percent)
 
-    def _course_grade(self, run):
-        """The learner's grade row, from the run's listing or its own call; None when the LMS has none."""
-        if run.listing is not None and run.listing.grades is not None:
-            course_grade = run.listing.grades.get(run.username)
-            if course_grade is None:
-                LOGGER.info('No grade: the learner is not in the LMS grade listing of the run',
-                            extra={'enrollment_id': run.enrollment_id, 'course_id': run.course_id})
-            return course_grade
-        try:
-            return self.grades_api.get_course_grade(run.course_id, run.username)
-        except HttpNotFoundError as error:
-            self._log_missing_grade(run, error)
-            return None
-
     @staticmethod
-    def _log_missing_grade(run, error):
+    def _log_missing_grade(run, missing):
         extra = {'enrollment_id': run.enrollment_id, 'course_id': run.course_id}
-        if _error_code(error) == 'user_not_enrolled':
+        if missing.kind == NoCourseGrade.NOT_ENROLLED:
             LOGGER.info('No grade: the learner is not enrolled in the run in the LMS', extra=extra)
+        elif missing.kind == NoCourseGrade.NOT_LISTED:
+            LOGGER.info('No grade: the learner is not in the LMS grade listing of the run', extra=extra)
         else:
-            LOGGER.error('No grade for enrollment %s in %s: %s', run.enrollment_id, run.course_id, error,
+            LOGGER.error('No grade for enrollment %s in %s: %s', run.enrollment_id, run.course_id, missing.detail,
                          extra=extra)
 
     @staticmethod
@@ -363,8 +328,8 @@ class LearnerExporter(Exporter):
 
     def bulk_assessment_level_export(self):
         """Yield one record per attempted subsection of every consenting enrollment of the customer."""
-        pipeline = ChunkPipeline(self, course_details=False, grade_listings=False)
-        yield from self._assessment_records(pipeline, enrollment_chunks(self.get_enrollments(), self.chunk_size))
+        chunks = enrollment_chunks(self.get_enrollments(), self.chunk_size)
+        yield from self._assessment_records(self._pipeline(BULK_ASSESSMENT), chunks)
 
     def single_assessment_level_export(self, *, learner_to_transmit, course_run_id, grade=None,
                                        subsection_id=None, TransmissionAudit=None):  # noqa: N803
@@ -385,8 +350,7 @@ class LearnerExporter(Exporter):
             plugin_configuration_id=getattr(self.enterprise_configuration, 'id', None),
         ):
             return
-        pipeline = ChunkPipeline(self, course_details=True, grade_listings=False)
-        yield from self._assessment_records(pipeline, [[enrollment]])
+        yield from self._assessment_records(self._pipeline(SINGLE_ASSESSMENT), [[enrollment]])
 
     def get_learner_assessment_data_records(self, enrollment, assessment_grades):
         """
@@ -414,17 +378,9 @@ class LearnerExporter(Exporter):
             yield from self.get_learner_assessment_data_records(enrollment, assessment_grades)
 
     def _lms_assessment_grades(self, run):
-        if self.is_audit_reporting_disabled(self._lms_mode(run), run.facts.audit_modes):
+        if self.is_audit_reporting_disabled(run.mode(), run.audit_modes):
             return None
-        try:
-            return self.grades_api.get_course_assessment_grades(run.course_id, run.username)
-        except HttpNotFoundError:
+        subsection_grades = run.subsection_grades()
+        if subsection_grades is None:
             LOGGER.info('No subsection grades in the LMS', extra={'enrollment_id': run.enrollment_id})
-            return None
-
-def _error_code(error):
-    """The ``error_code`` of a 404's JSON body, if it has one."""
-    try:
-        return error.response.json().get('error_code')
-    except (AttributeError, ValueError):
-        return None
+        return subsection_grades

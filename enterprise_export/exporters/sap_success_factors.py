@@ -2,8 +2,8 @@
 
 import logging
 
-from enterprise_export.clients.lms import ThirdPartyAuthApiClient
-from enterprise_export.exporters.learner_data import LMS_FAILURES, LearnerExporter, learner_username, lms_failure_reason
+from enterprise_export.exporters.accounts import learner_of
+from enterprise_export.exporters.learner_data import LearnerExporter
 from enterprise_export.models import SapSuccessFactorsLearnerDataTransmissionAudit
 from enterprise_export.utils import get_course_key
 
@@ -24,22 +24,25 @@ class SapSuccessFactorsLearnerExporter(LearnerExporter):
 
     audit_model = SapSuccessFactorsLearnerDataTransmissionAudit
 
-    def __init__(self, user, enterprise_configuration):
-        super().__init__(user, enterprise_configuration)
-        self._remote_ids = {}
+    def __init__(self, user, enterprise_configuration, **kwargs):
+        super().__init__(user, enterprise_configuration, **kwargs)
+        self._remote_ids = {}  # enrollment id -> the learner's SAP user id (None: not linked), for a chunk
+
+    @property
+    def identity_provider(self):
+        return self.enterprise_configuration.idp_id
 
     def fetch_learner_facts(self, run):
-        """Look up the SAP user id in the worker thread, with the LMS calls of the enrollment."""
-        self._remote_ids[run.enrollment_id] = self.get_remote_id(run.username)
+        """Read the SAP user id in the worker thread, with the LMS answers of the enrollment."""
+        self._remote_ids[run.enrollment_id] = run.remote_id()
 
     def finish_chunk(self, chunk):
         for enrollment in chunk:
             self._remote_ids.pop(enrollment.id, None)
 
-    def get_remote_id(self, username):
-        """The learner's SAP user id, from the LMS third-party-auth API (None: not linked)."""
-        client = self._client(ThirdPartyAuthApiClient)
-        return client.get_remote_id(self.enterprise_configuration.idp_id, username)
+    def get_remote_id(self, enrollment):
+        """The SAP user id of the enrollment's learner, asked now: their LMS remote id at ``idp_id`` (None: none)."""
+        return self.lms.remote_id(self.identity_provider, learner_of(enrollment))
 
     def get_learner_data_records(self, enrollment, completed_date=None, grade=None, is_passing=False,
                                  grade_percent=None):
@@ -47,10 +50,10 @@ class SapSuccessFactorsLearnerExporter(LearnerExporter):
             if enrollment.id in self._remote_ids:
                 sapsf_user_id = self._remote_ids[enrollment.id]
             else:
-                sapsf_user_id = self.get_remote_id(learner_username(enrollment))
-        except LMS_FAILURES as error:
+                sapsf_user_id = self.get_remote_id(enrollment)
+        except self.lms.failure_types as error:
             LOGGER.error('Skipped enrollment %s this run: the SAP user id lookup failed: %s', enrollment.id,
-                         lms_failure_reason(error), extra={'enrollment_id': enrollment.id, 'channel': 'SAP'})
+                         self.lms.failure_reason(error), extra={'enrollment_id': enrollment.id, 'channel': 'SAP'})
             return []
         if not sapsf_user_id:
             LOGGER.info('No SAP user id for the learner of enrollment %s: nothing to send', enrollment.id,
