@@ -134,6 +134,8 @@ class ChannelsStandIn:
             payload = request.json()
         except ValueError:
             return Answer(400, 'body is not JSON')
+        if payload is None:
+            return Answer(400, 'no completion in the body')
         for failing_channel, status, body, when in list(self.failures):
             if failing_channel == channel and when(payload):
                 return Answer(status, body)

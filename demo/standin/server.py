@@ -150,6 +150,9 @@ class StandInHandler(BaseHTTPRequestHandler):
         standin = self.server.standin
         length = int(self.headers.get('Content-Length') or 0)
         body = self.rfile.read(length) if length else b''
+        if len(body) < length:
+            self.close_connection = True  # the client went away mid-request (a killed run): nothing was sent
+            return None
         if self.path.startswith('/_control/'):
             parts = urlsplit(self.path)
             query = {key: values[0] for key, values in parse_qs(parts.query).items()}
