@@ -15,6 +15,7 @@ INSTALLED_APPS = [
     'django.contrib.messages',
     'rest_framework',
     'enterprise_export',
+    'demo.lms',  # the LMS's tables the database source reads (SPEC 18), made outside the LMS
 ]
 
 MIDDLEWARE = [

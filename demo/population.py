@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from enterprise_export import models
-from enterprise_export.utils import get_course_key
+from enterprise_export.utils import get_course_key, parse_lms_datetime
 
 LEARNERS_PER_CUSTOMER = 72
 API_USERNAME = 'enterprise_channel_worker'
-SAP_IDP = 'demo-idp'
+SAP_IDP = 'saml-demo'  # a SAML identity provider: remote ids are social_auth uids 'demo:<id>'
+SAP_IDP_SLUG = SAP_IDP.removeprefix('saml-')
 CSOD_SUBDOMAIN = 'initech'
 
 # run id, pacing, end, effort
@@ -125,6 +126,50 @@ def fill_lms(lms, population):
                                 created_date='2026-05-15T09:30:00Z', grade='0.86' if learner.passes else '0.31')
         if learner.channel == 'SAP' and learner.case != 'no_channel_identity':
             lms.remote_ids[(SAP_IDP, learner.username)] = f'SAP-{learner.index:05d}'
+
+
+def load_lms_rows(population):
+    """
+    Write what the LMS knows of ``population`` into the LMS's tables (``demo.lms``), replacing
+    the demo runs' rows: what the database source reads, and what the stand-in serves
+    (``demo.lms.rows.serve_rows``). A learner ``unknown_to_lms`` has no enrollment row.
+    """
+    from demo.lms import models as tables  # noqa: PLC0415 - only where the demo's LMS tables are installed
+
+    run_ids = [course_id for course_id, *_ in RUNS]
+    for table in (tables.CourseEnrollment, tables.PersistentCourseGrade, tables.GeneratedCertificate):
+        table.objects.filter(course_id__in=run_ids).delete()
+    tables.CourseOverview.objects.filter(id__in=run_ids).delete()
+    tables.UserSocialAuth.objects.filter(provider='tpa-saml', uid__startswith=f'{SAP_IDP_SLUG}:').delete()
+    tables.CourseOverview.objects.bulk_create([
+        tables.CourseOverview(id=course_id, self_paced=pacing == 'self', effort=effort,
+                              end=parse_lms_datetime(end) if end else None)
+        for course_id, pacing, end, effort in RUNS])
+    user_ids = dict(get_user_model().objects.filter(
+        username__in=[learner.username for learner in population]).values_list('username', 'pk'))
+    rows = {table: [] for table in (tables.CourseEnrollment, tables.PersistentCourseGrade,
+                                    tables.GeneratedCertificate, tables.UserSocialAuth)}
+    for learner in population:
+        user_id = user_ids[learner.username]
+        if learner.case == 'unknown_to_lms':
+            continue
+        rows[tables.CourseEnrollment].append(tables.CourseEnrollment(
+            user_id=user_id, course_id=learner.course_id, mode='audit' if learner.case == 'audit' else 'verified'))
+        percent = 0.86 if learner.passes else 0.31
+        if learner.pacing == 'self':
+            rows[tables.PersistentCourseGrade].append(tables.PersistentCourseGrade(
+                user_id=user_id, course_id=learner.course_id, percent_grade=percent,
+                letter_grade='Pass' if learner.passes else ''))
+        elif learner.case != 'not_passed_yet':
+            rows[tables.GeneratedCertificate].append(tables.GeneratedCertificate(
+                user_id=user_id, course_id=learner.course_id, grade=str(percent),
+                status='downloadable' if learner.passes else 'notpassing',
+                created_date=parse_lms_datetime('2026-05-15T09:30:00Z')))
+        if learner.channel == 'SAP' and learner.case != 'no_channel_identity':
+            rows[tables.UserSocialAuth].append(tables.UserSocialAuth(
+                user_id=user_id, provider='tpa-saml', uid=f'{SAP_IDP_SLUG}:SAP-{learner.index:05d}'))
+    for table, table_rows in rows.items():
+        table.objects.bulk_create(table_rows, batch_size=1000)
 
 
 def load_population(population, channel_base_urls):

@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     'django.contrib.messages',
     'rest_framework',
     'enterprise_export',
+    'demo.lms',  # the LMS's tables the database source reads (SPEC 18), made outside the LMS
     'demo',
 ]
 MIDDLEWARE = [
@@ -50,6 +51,10 @@ CACHES = {'default': {'BACKEND': 'django.core.cache.backends.locmem.LocMemCache'
 # Tasks run in the calling process (the LMS's Celery reads these names from Django's settings).
 CELERY_ALWAYS_EAGER = True
 BROKER_URL = 'memory://'
+
+# Inside the LMS the exporter reads its tables (SPEC 18); here those of ``demo.lms``, whose rows
+# the stand-in also serves over HTTP (set 'api' to ask it instead).
+ENTERPRISE_EXPORT_LMS_SOURCE = 'database'
 
 # The stand-ins of the LMS and the channels listen on 127.0.0.1 over plain http.
 ENTERPRISE_EXPORT_ALLOW_LOOPBACK_HTTP = True

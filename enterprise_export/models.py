@@ -635,3 +635,14 @@ class ConfigurationLock(models.Model):
 
     def __str__(self):
         return f'lock of {self.channel_code} configuration {self.configuration_id} until {self.expires_at}'
+
+
+# The LMS's own tables, read by the database source (SPEC 18): declared here so that they are
+# registered with the app, unmanaged (never migrated by it).
+from enterprise_export.lms_tables import (  # noqa: E402,F401
+    LmsCourseEnrollment,
+    LmsCourseOverview,
+    LmsGeneratedCertificate,
+    LmsPersistentCourseGrade,
+    LmsUserSocialAuth,
+)

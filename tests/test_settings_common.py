@@ -61,3 +61,27 @@ def test_source_models_are_edx_enterprises_in_an_lms_that_runs_it():
     assert host.ENTERPRISE_EXPORT_CUSTOMER_USER_MODEL == 'enterprise.EnterpriseCustomerUser'
     assert host.ENTERPRISE_EXPORT_ENROLLMENT_MODEL == 'enterprise.EnterpriseCourseEnrollment'
     assert host.ENTERPRISE_EXPORT_CONSENT_MODEL == 'custom.Consent'  # the host's own choice is kept
+
+
+LMS_APPS = ['lms.djangoapps.grades.apps.GradesConfig', 'lms.djangoapps.certificates.apps.CertificatesConfig',
+            'openedx.core.djangoapps.content.course_overviews.apps.CourseOverviewsConfig',
+            'common.djangoapps.student']
+
+
+def test_inside_the_lms_the_source_is_its_database_and_its_read_replica():
+    host = SimpleNamespace(INSTALLED_APPS=['django.contrib.auth', *LMS_APPS],
+                           DATABASES={'default': {}, 'read_replica': {}})
+    plugin_settings(host)
+    assert (host.ENTERPRISE_EXPORT_LMS_SOURCE, host.ENTERPRISE_EXPORT_LMS_DATABASE) == ('database', 'read_replica')
+
+
+def test_without_every_lms_app_the_source_is_the_api_and_a_hosts_choice_is_kept():
+    host = SimpleNamespace(INSTALLED_APPS=LMS_APPS[:3], DATABASES={'default': {}})
+    plugin_settings(host)
+    assert (host.ENTERPRISE_EXPORT_LMS_SOURCE, host.ENTERPRISE_EXPORT_LMS_DATABASE) == ('api', 'default')
+    chosen = SimpleNamespace(INSTALLED_APPS=LMS_APPS, DATABASES={'default': {}}, ENTERPRISE_EXPORT_LMS_SOURCE='api')
+    plugin_settings(chosen)
+    assert chosen.ENTERPRISE_EXPORT_LMS_SOURCE == 'api'
+    lookalike = SimpleNamespace(INSTALLED_APPS=[*LMS_APPS[:3], 'common.djangoapps.students'], DATABASES={})
+    plugin_settings(lookalike)
+    assert lookalike.ENTERPRISE_EXPORT_LMS_SOURCE == 'api'

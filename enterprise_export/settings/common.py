@@ -37,6 +37,11 @@ DEFAULTS = {
     'ENTERPRISE_EXPORT_LOCK_MAX_RETRIES': 24,
     # Keys of the channel secrets' encryption, newest first; None: one key derived from SECRET_KEY.
     'ENTERPRISE_EXPORT_SECRET_KEYS': None,
+    # Where the LMS's answers come from (SPEC 18): 'api' (its REST APIs, over HTTP) or 'database'
+    # (its own tables, in bulk, inside the LMS). plugin_settings picks 'database' inside the LMS.
+    'ENTERPRISE_EXPORT_LMS_SOURCE': 'api',
+    # The database alias the database source reads; None: 'read_replica' when DATABASES has it, else 'default'.
+    'ENTERPRISE_EXPORT_LMS_DATABASE': None,
     # Plain http to a loopback host (a local stand-in) accepted in base URLs and launches; never in production.
     'ENTERPRISE_EXPORT_ALLOW_LOOPBACK_HTTP': False,
     # The four source models (SPEC section 12), swappable like AUTH_USER_MODEL: fixed before
@@ -46,6 +51,14 @@ DEFAULTS = {
     'ENTERPRISE_EXPORT_ENROLLMENT_MODEL': 'enterprise_export.EnterpriseCourseEnrollment',
     'ENTERPRISE_EXPORT_CONSENT_MODEL': 'enterprise_export.DataSharingConsent',
 }
+
+# The LMS's apps that own the tables the database source reads (SPEC 18).
+LMS_TABLE_APPS = (
+    'lms.djangoapps.grades',
+    'lms.djangoapps.certificates',
+    'openedx.core.djangoapps.content.course_overviews',
+    'common.djangoapps.student',
+)
 
 # Where the source models live in an LMS that runs edx-enterprise (its apps ``enterprise`` and ``consent``).
 SOURCE_MODELS_IN_AN_LMS = {
@@ -60,9 +73,10 @@ def plugin_settings(settings):
     """
     Give the host's settings object every default it does not define itself.
 
-    The source models default to edx-enterprise's when its ``enterprise`` app is installed.
+    The source models default to edx-enterprise's when its ``enterprise`` app is installed, and
+    the LMS source to its tables when the LMS's apps that own them are installed.
     """
-    set_missing(settings, {**DEFAULTS, **source_model_defaults(settings)})
+    set_missing(settings, {**DEFAULTS, **source_model_defaults(settings), **lms_source_defaults(settings)})
 
 
 def set_missing(settings, defaults):
@@ -77,3 +91,21 @@ def source_model_defaults(settings):
     if 'enterprise' in getattr(settings, 'INSTALLED_APPS', ()):
         return dict(SOURCE_MODELS_IN_AN_LMS)
     return {name: DEFAULTS[name] for name in SOURCE_MODELS_IN_AN_LMS}
+
+
+def lms_source_defaults(settings):
+    """
+    ``ENTERPRISE_EXPORT_LMS_SOURCE``: ``database`` when every app of ``LMS_TABLE_APPS`` is in
+    ``INSTALLED_APPS`` (as its module or its AppConfig), else ``api``; and
+    ``ENTERPRISE_EXPORT_LMS_DATABASE``: the alias it reads.
+    """
+    installed = getattr(settings, 'INSTALLED_APPS', ())
+    inside_the_lms = all(any(entry == app or entry.startswith(f'{app}.') for entry in installed)
+                         for app in LMS_TABLE_APPS)
+    return {'ENTERPRISE_EXPORT_LMS_SOURCE': 'database' if inside_the_lms else 'api',
+            'ENTERPRISE_EXPORT_LMS_DATABASE': lms_database_alias(getattr(settings, 'DATABASES', {}))}
+
+
+def lms_database_alias(databases):
+    """The LMS's read replica when ``databases`` has one, else ``default``."""
+    return 'read_replica' if 'read_replica' in databases else 'default'

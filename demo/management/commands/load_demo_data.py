@@ -7,6 +7,7 @@ from demo.population import (
     LEARNERS_PER_CUSTOMER,
     build_population,
     channel_urls,
+    load_lms_rows,
     load_population,
 )
 from enterprise_export.channels import CHANNELS
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         population = build_population(options['learners_per_customer'])
         urls = channel_urls(options['standin'].rstrip('/'))
         load_population(population, urls)  # points the configurations at ``urls`` too
+        load_lms_rows(population)  # what the LMS knows, in its tables (the database source reads them)
         if options['requests_per_minute'] is not None:
             if options['requests_per_minute'] < 0:
                 raise CommandError('--requests-per-minute must be 0 (no limit) or more.')

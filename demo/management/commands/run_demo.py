@@ -11,8 +11,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from demo.population import API_USERNAME, build_population, channel_urls, fill_lms, point_configurations_at
+from demo.lms.rows import serve_rows
+from demo.population import API_USERNAME, channel_urls, point_configurations_at
 from demo.standin.server import StandInServer
+from enterprise_export.conf import get_setting
 
 PAYLOADS_SHOWN = 2
 
@@ -46,7 +48,10 @@ class Command(BaseCommand):
                                port=getattr(settings, 'DEMO_STANDIN_PORT', 0))
         with server:
             self._point_at(server)
-            self.stdout.write(f'Stand-in for the LMS and the channels: {server.url}\n')
+            self.stdout.write(f'Stand-in for the LMS and the channels: {server.url}')
+            self.stdout.write(f"LMS source: {get_setting('ENTERPRISE_EXPORT_LMS_SOURCE')} "
+                              '(ENTERPRISE_EXPORT_LMS_SOURCE: "database" reads the LMS tables, '
+                              '"api" asks the stand-in over HTTP)\n')
             output = io.StringIO()
             call_command('transmit_learner_data', '--api_user', API_USERNAME, stdout=output)
             self.stdout.write(output.getvalue())
@@ -54,7 +59,7 @@ class Command(BaseCommand):
 
     @staticmethod
     def _point_at(server):
-        fill_lms(server.lms, build_population())
+        serve_rows(server.lms)  # the LMS's answers from the rows the database source reads
         server.faults.configure(getattr(settings, 'DEMO_STANDIN', {}) or {})
         settings.LMS_ROOT_URL = settings.LMS_INTERNAL_ROOT_URL = f'{server.url}/lms'
         settings.BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL = f'{server.url}/lms/oauth2'
