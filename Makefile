@@ -85,9 +85,11 @@ demo: venv
 	$(DEMO) load_demo_data
 	$(DEMO) run_demo
 
-# Prints one JSON line per case; see benchmarks/bench_export.py. Not part of make test.
+# Prints one JSON line per case; see benchmarks/bench_export.py and bench_sources.py (the database
+# source beside the api source). Not part of make test.
 bench: venv
 	$(BIN)/python -m benchmarks.bench_export
+	$(BIN)/python -m benchmarks.bench_sources
 
 # Prints one JSON line per case; see benchmarks/bench_e2e.py. Not part of make test.
 bench-e2e: venv

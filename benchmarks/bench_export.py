@@ -67,6 +67,41 @@ def load(options):
     call_command('migrate', verbosity=0)
     bulk_enrollments(EnterpriseCustomerFactory(slug='bench'), options.enrollments, RUNS, username_prefix='bench')
     bulk_enrollments(EnterpriseCustomerFactory(slug='ref'), options.reference, RUNS, username_prefix='ref')
+    write_lms_rows([('bench', options.enrollments), ('ref', options.reference)])
+
+
+def write_lms_rows(populations):
+    """
+    What ``benchmarks.standin_process`` answers, as rows of the LMS's tables (``demo.lms``), for
+    the database source: the same runs, enrollments, grades and certificates.
+    """
+    from django.contrib.auth import get_user_model
+
+    from benchmarks.standin_process import RUNS, is_instructor_paced, run_of
+    from demo.lms import models as tables
+    from enterprise_export.utils import parse_lms_datetime
+
+    end, certified = parse_lms_datetime('2026-03-01T00:00:00Z'), parse_lms_datetime('2026-02-01T10:00:00Z')
+    tables.CourseOverview.objects.bulk_create([tables.CourseOverview(id=course_id, end=end, effort='4:00',
+                                                                     self_paced=not is_instructor_paced(course_id))
+                                               for course_id in RUNS])
+    user_ids = dict(get_user_model().objects.values_list('username', 'pk'))
+    enrollments, grades, certificates = [], [], []
+    for prefix, count in populations:
+        for index in range(count):
+            user_id, course_id, passes = user_ids[f'{prefix}-{index:06d}'], run_of(index), index % 5 != 0
+            enrollments.append(tables.CourseEnrollment(user_id=user_id, course_id=course_id, mode='verified'))
+            if is_instructor_paced(course_id):
+                certificates.append(tables.GeneratedCertificate(
+                    user_id=user_id, course_id=course_id, status='downloadable' if passes else 'notpassing',
+                    grade='0.82', created_date=certified))
+            else:
+                grades.append(tables.PersistentCourseGrade(user_id=user_id, course_id=course_id,
+                                                           percent_grade=0.8 if passes else 0.3,
+                                                           letter_grade='Pass' if passes else ''))
+    for table, rows in ((tables.CourseEnrollment, enrollments), (tables.PersistentCourseGrade, grades),
+                        (tables.GeneratedCertificate, certificates)):
+        table.objects.bulk_create(rows, batch_size=5000)
 
 
 # Subcommand ``export``: one export, measured.

@@ -116,7 +116,7 @@ class ChunkPipeline:
         self.finish_chunk = finish_chunk
 
     def answers(self, chunks, work):
-        workers = Workers(int(get_setting('ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS')))
+        workers = Workers(self.lms.concurrency())
         try:
             with objects_before_frozen():
                 inquiry = self.lms.inquiry(self.question, workers)

@@ -22,6 +22,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from enterprise_export.conf import get_setting
+
 
 class Learner(NamedTuple):
     """One enrollment's learner as the LMS knows them."""
@@ -129,6 +131,14 @@ class LmsAnswers(ABC):
     """
 
     failure_types = ()
+
+    def concurrency(self):
+        """
+        Worker threads an export on this source runs its learners' tasks on: the setting
+        ``ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS`` by default (tasks wait for the LMS). A source
+        whose answers are in memory when handed out says 1: threads would only add hand-offs.
+        """
+        return int(get_setting('ENTERPRISE_EXPORT_MAX_CONCURRENT_REQUESTS'))
 
     @abstractmethod
     def inquiry(self, question, workers):

@@ -75,6 +75,9 @@ class DatabaseAnswers(LmsAnswers):
         self._course_details = {}  # course run id -> details (None: no overview), for the source's life
         self._gradebook = None
 
+    def concurrency(self):
+        return 1  # every answer is read in the exporting thread: worker threads would only hand dicts over
+
     def inquiry(self, question, workers):
         return DatabaseInquiry(self, question)
 
@@ -143,7 +146,10 @@ class DatabaseInquiry(Inquiry):
         course_ids = [run.course_id for run in runs if self._answers_run(run.course_id)]
         user_ids = {learner.user_id for run in runs for learner in run.learners if learner.user_id is not None}
         rows = ChunkRows(source.using, course_ids, user_ids)
-        rows.read(course_grades=question.course_grades, certificates=question.certificates)
+        rows.read_enrollments()
+        grade_runs, certificate_runs = self._paths(runs, rows, audit_modes)
+        rows.read_results(grade_runs if question.course_grades else (),
+                          certificate_runs if question.certificates else ())
         remote_ids = source.remote_ids(question.identity_provider, user_ids) if question.identity_provider else {}
         futures = []
         for run in runs:
@@ -152,6 +158,24 @@ class DatabaseInquiry(Inquiry):
             future.set_result(DatabaseRunAnswers(source, run.course_id, details, rows, remote_ids))
             futures.append(future)
         return futures
+
+    def _paths(self, runs, rows, audit_modes):
+        """
+        The runs some learner of is read from the course grade, and those some learner of is read
+        from the certificate (the question's ``certificate_path``; without one, every run both).
+        """
+        certificate_path, grade_runs, certificate_runs = self.question.certificate_path, set(), set()
+        for run in runs:
+            details = self.source.known_course_details(run.course_id)
+            for learner in run.learners:
+                if certificate_path is None:
+                    grade_runs.add(run.course_id)
+                    certificate_runs.add(run.course_id)
+                elif certificate_path(details, rows.mode(learner.user_id, run.course_id), audit_modes):
+                    certificate_runs.add(run.course_id)
+                else:
+                    grade_runs.add(run.course_id)
+        return grade_runs, certificate_runs
 
     def _answers_run(self, course_id):
         # A run without an overview is left out of an export that wants details: nobody reads its rows.
@@ -167,23 +191,31 @@ class ChunkRows:
         self.user_ids = sorted(user_ids)
         self.enrollments, self.grades, self.certificates = {}, {}, {}
 
-    def read(self, *, course_grades, certificates):
-        if not self.course_ids or not self.user_ids:
-            return
-        self.enrollments = self._by_learner(LmsCourseEnrollment, 'mode', 'is_active')
-        if course_grades:
-            self.grades = self._by_learner(LmsPersistentCourseGrade, 'percent_grade', 'letter_grade')
-        if certificates:
-            self.certificates = self._by_learner(
-                LmsGeneratedCertificate, 'status', 'grade', 'created_date',
-                exclude={'status__in': AUDIT_CERTIFICATE_STATUSES})
+    def read_enrollments(self):
+        """The chunk's enrollment rows (one query; none for a chunk without runs or learners)."""
+        self.enrollments = self._by_learner(LmsCourseEnrollment, self.course_ids, 'mode', 'is_active')
 
-    def _by_learner(self, model, *fields, exclude=None):
-        rows = model.objects.using(self.using).filter(course_id__in=self.course_ids, user_id__in=self.user_ids)
+    def mode(self, user_id, course_id):
+        enrollment = self.enrollments.get((user_id, course_id))
+        return enrollment.mode if enrollment is not None else None
+
+    def read_results(self, grade_runs, certificate_runs):
+        """The course grades of ``grade_runs`` and the certificates of ``certificate_runs``: a query each, if any."""
+        self.grades = self._by_learner(LmsPersistentCourseGrade, grade_runs, 'percent_grade', 'letter_grade')
+        self.certificates = self._by_learner(
+            LmsGeneratedCertificate, certificate_runs, 'status', 'grade', 'created_date',
+            exclude={'status__in': AUDIT_CERTIFICATE_STATUSES})
+
+    def _by_learner(self, model, course_ids, *fields, exclude=None):
+        course_ids = [course_id for course_id in self.course_ids if course_id in set(course_ids)]
+        if not course_ids or not self.user_ids:
+            return {}
+        rows = model.objects.using(self.using).filter(course_id__in=course_ids, user_id__in=self.user_ids)
         if exclude:
             rows = rows.exclude(**exclude)
-        return {(row['user_id'], row['course_id']): row
-                for row in rows.order_by('id').values('user_id', 'course_id', *fields)}
+        # One row per learner and run in the LMS (its tables are unique on them).
+        return {(row.user_id, row.course_id): row
+                for row in rows.values_list('user_id', 'course_id', *fields, named=True)}
 
 
 class DatabaseRunAnswers(RunAnswers):
@@ -199,8 +231,7 @@ class DatabaseRunAnswers(RunAnswers):
         return table.get((learner.user_id, self.course_id))
 
     def mode(self, learner):
-        enrollment = self._row(self._rows.enrollments, learner)
-        return enrollment['mode'] if enrollment is not None else None
+        return self._rows.mode(learner.user_id, self.course_id)
 
     def course_grade(self, learner):
         if self._row(self._rows.enrollments, learner) is None:
@@ -209,15 +240,15 @@ class DatabaseRunAnswers(RunAnswers):
         if grade is None:  # enrolled, never graded: the Grades API answers a zero grade
             return {'username': learner.username, 'course_id': self.course_id, 'passed': False, 'percent': 0.0}
         return {'username': learner.username, 'course_id': self.course_id,
-                'passed': bool(grade['letter_grade']), 'percent': grade['percent_grade']}
+                'passed': bool(grade.letter_grade), 'percent': grade.percent_grade}
 
     def certificate(self, learner):
         certificate = self._row(self._rows.certificates, learner)
         if certificate is None:
             return None
-        return {'username': learner.username, 'course_id': self.course_id, 'status': certificate['status'],
-                'is_passing': certificate['status'] in PASSING_CERTIFICATE_STATUSES,
-                'grade': certificate['grade'], 'created_date': certificate['created_date']}
+        return {'username': learner.username, 'course_id': self.course_id, 'status': certificate.status,
+                'is_passing': certificate.status in PASSING_CERTIFICATE_STATUSES,
+                'grade': certificate.grade, 'created_date': certificate.created_date}
 
     def subsection_grades(self, learner):
         return self._source.gradebook.subsection_grades(self.course_id, learner)
