@@ -15,7 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from enterprise_export.channels import get_channel
 from enterprise_export.models import DegreedLearnerDataTransmissionAudit
 from enterprise_export.outcomes import LmsCredentialsRefusedError
-from enterprise_export.transmitters.sending import InlineExecutor, SendRun
+from enterprise_export.transmitters.sending import SendRun
+from enterprise_export.workers import Workers
 from test_utils.factories import (
     CornerstoneConfigurationFactory,
     CornerstoneLearnerIdentityFactory,
@@ -74,11 +75,11 @@ def committed(monkeypatch):
     return groups
 
 
-def test_the_inline_executor_makes_the_call_at_once():
+def test_one_worker_makes_the_call_at_once():
     calls = []
-    future = InlineExecutor().submit(lambda value: calls.append(value) or value * 2, 21)
+    future = Workers(1).submit(lambda value: calls.append(value) or value * 2, 21)
     assert calls == [21] and future.done() and future.result() == 42
-    failed = InlineExecutor().submit(int, 'not a number')
+    failed = Workers(1).submit(int, 'not a number')
     assert failed.done() and isinstance(failed.exception(), ValueError)
 
 
@@ -121,7 +122,7 @@ def test_answers_that_came_in_together_are_committed_together(settings, lms, cha
     committed.clear()
     # Four in flight whose answers are all in by the time the loop looks: each group is committed at once.
     settings.ENTERPRISE_EXPORT_CHANNEL_CONCURRENCY = 4
-    monkeypatch.setattr(DEGREED_TRANSMITTER, 'send_executor', lambda self, width: InlineExecutor())
+    monkeypatch.setattr(DEGREED_TRANSMITTER, 'send_executor', lambda self, width: Workers(1))
     together = transmit(configuration)
     assert committed == [1, 4, 4]  # the first call alone (the token), then four at a time
     assert rows(DegreedLearnerDataTransmissionAudit) == expected

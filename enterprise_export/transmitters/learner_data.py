@@ -13,7 +13,6 @@ run, all give the same rows and summaries.
 """
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
 
 from tqdm import tqdm
 
@@ -22,7 +21,8 @@ from enterprise_export.exporters.request import EVERY_LEARNER
 from enterprise_export.fields import SECRET_UNREADABLE_ERROR, unreadable_secret_names
 from enterprise_export.outcomes import RunAbortedError, TransmissionSummary
 from enterprise_export.transmitters.base import Transmitter
-from enterprise_export.transmitters.sending import AUDIT_KEY_FIELDS, InlineExecutor, SendRun
+from enterprise_export.transmitters.sending import AUDIT_KEY_FIELDS, SendRun
+from enterprise_export.workers import Workers
 
 LOGGER = logging.getLogger(__name__)
 
@@ -96,10 +96,8 @@ class LearnerTransmitter(Transmitter):
         return record.completed_timestamp is not None
 
     def send_executor(self, width):
-        """What makes the channel calls: at once in the calling thread (one at a time), or ``width`` threads."""
-        if width <= 1:
-            return InlineExecutor()
-        return ThreadPoolExecutor(max_workers=width, thread_name_prefix='channel-send')
+        """What makes the channel calls: ``width`` threads, or at once in the calling thread (``width`` 1)."""
+        return Workers(width, name='channel-send')
 
     def load_batch(self, records):
         """

@@ -2,8 +2,9 @@
 The one send loop of a transmission: the rules of SPEC section 6 per record, up to ``width``
 records in flight, and each answer's audit row committed before its slot is free again.
 
-One at a time is this loop over an ``InlineExecutor`` (its ``submit`` makes the call at once);
-several in flight, over a thread pool whose workers only make the HTTP calls
+One at a time is this loop over ``workers.Workers(1)`` (its ``submit`` makes the call at once);
+several in flight, over ``Workers(width)``, the pool type of the exporter's LMS fan-out, whose
+threads only make the HTTP calls
 (``transmitter.send_record``); a dry run sends nothing (its "send" succeeds without a call) and
 saves nothing. The decisions, the database reads and the audit writes stay in the calling
 thread, so the audit rows and what the channel receives are those of one record at a time:
@@ -22,7 +23,7 @@ thread, so the audit rows and what the channel receives are those of one record 
 
 import logging
 from collections import defaultdict, deque
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import FIRST_COMPLETED, wait
 from functools import cached_property
 
 from django.db import connections, router, transaction
@@ -36,21 +37,6 @@ from enterprise_export.utils import batched, get_course_key, latest_transmitted_
 LOGGER = logging.getLogger(__name__)
 
 AUDIT_KEY_FIELDS = ('plugin_configuration_id', 'enterprise_course_enrollment_id', 'course_id', 'subsection_id')
-
-
-class InlineExecutor:
-    """An executor whose ``submit`` makes the call at once and returns its done future: one record at a time."""
-
-    def submit(self, call, *args):
-        future = Future()
-        try:
-            future.set_result(call(*args))
-        except Exception as error:  # noqa: BLE001 - handed over in the future, as a thread pool does
-            future.set_exception(error)
-        return future
-
-    def shutdown(self, wait=True, *, cancel_futures=False):
-        """Nothing runs in the background."""
 
 
 def call_channel(send_record, record):
