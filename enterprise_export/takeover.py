@@ -18,9 +18,10 @@ from django.apps import apps as django_apps
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
+from enterprise_export.audits import normalize_grade
 from enterprise_export.channels import CHANNELS
 from enterprise_export.models import get_customer_model, get_enrollment_model
-from enterprise_export.utils import batched, normalize_grade, to_epoch_milliseconds
+from enterprise_export.utils import batched, to_epoch_milliseconds
 from enterprise_export.validators import describe
 
 LOGGER = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 Enrollment chunks: read run by run in keyset pages, and left without what was already sent.
 """
 
-from enterprise_export.utils import latest_transmitted_grades, normalize_grade
+from enterprise_export.audits import latest_transmitted_grades, normalize_grade
 
 
 def enrollment_chunks(enrollments, size):

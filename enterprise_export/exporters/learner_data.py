@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from enterprise_export.audits import is_already_transmitted, normalize_grade
 from enterprise_export.conf import get_setting
 from enterprise_export.exporters.accounts import learner_of, learner_username, with_learner_accounts
 from enterprise_export.exporters.base import Exporter
@@ -21,12 +22,7 @@ from enterprise_export.lms import build_lms_answers
 from enterprise_export.lms.answers import NoCourseGrade, Question
 from enterprise_export.models import LearnerDataTransmissionAudit, get_enrollment_model, has_granted_consent
 from enterprise_export.outcomes import LmsFailures
-from enterprise_export.utils import (
-    is_already_transmitted,
-    normalize_grade,
-    parse_lms_datetime,
-    to_epoch_milliseconds,
-)
+from enterprise_export.utils import parse_lms_datetime, to_epoch_milliseconds
 
 LOGGER = logging.getLogger(__name__)
 

@@ -28,11 +28,11 @@ from functools import cached_property
 
 from django.db import connections, router, transaction
 
-from enterprise_export.audits import sent_q
+from enterprise_export.audits import latest_transmitted_grades, sent_q
 from enterprise_export.clients.exceptions import ChannelError, ChannelTokenError
 from enterprise_export.failures import FailureKind
 from enterprise_export.outcomes import RunAbortedError
-from enterprise_export.utils import batched, get_course_key, latest_transmitted_grades
+from enterprise_export.utils import batched, get_course_key
 
 LOGGER = logging.getLogger(__name__)
 
