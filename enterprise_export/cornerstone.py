@@ -156,9 +156,24 @@ def import_identities(audits, known_enrollments, configuration, outcome):
     and allow their portals on ``configuration`` (``allow_imported_subdomains``); fills
     ``outcome.identities`` and reports refused rows in ``outcome.bad_rows``.
     """
-    imported = import_identity_rows(audits, known_enrollments, outcome.bad_rows)
+    learners = {**_launch_learners(audits, configuration), **known_enrollments}
+    imported = import_identity_rows(audits, learners, outcome.bad_rows)
     outcome.identities = len(imported)
     allow_imported_subdomains(configuration, imported, outcome)
+
+
+def _launch_learners(audits, configuration):
+    """
+    The learner of each row written by a launch that was never sent (no enrollment id: edx-enterprise
+    records the launch by user), keyed as ``import_identity_rows`` reads it: ``('user', user id)`` ->
+    the learner id of that user at the configuration's customer.
+    """
+    user_ids = {row.user_id for row in audits if not row.enterprise_course_enrollment_id and row.user_id}
+    if not user_ids:
+        return {}
+    return {('user', user_id): learner_id for user_id, learner_id in get_customer_user_model()._base_manager.filter(
+        enterprise_customer_id=configuration.enterprise_customer_id, user_id__in=user_ids,
+    ).values_list('user_id', 'pk')}
 
 
 def import_identity_rows(audits, learners, bad_rows):
@@ -166,12 +181,12 @@ def import_identity_rows(audits, learners, bad_rows):
     The newest identity (``user_guid``, ``session_token``, ``callback_url``, ``subdomain``) on the
     Cornerstone rows of each learner and course key, sent or not, saved unless the learner's own
     identity is newer; values that fail the launch view's checks are reported and skipped.
-    ``learners`` maps the rows' enrollment ids to learner ids. Returns the identities written
-    (created or updated).
+    ``learners`` maps the rows' enrollment ids (and, for a launch never sent, ``('user', user
+    id)``) to learner ids. Returns the identities written (created or updated).
     """
     newest = {}
     for row in audits:  # oldest first
-        learner_id = learners.get(row.enterprise_course_enrollment_id)
+        learner_id = learners.get(row.enterprise_course_enrollment_id) or learners.get(('user', row.user_id))
         if learner_id is not None and row.course_id:
             newest[(learner_id, get_course_key(row.course_id) or row.course_id)] = row
     existing = _existing_identities({learner_id for learner_id, _ in newest})

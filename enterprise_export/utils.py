@@ -1,4 +1,4 @@
-"""Small helpers shared by the models, exporters and transmitters: course keys, dates, batches (they import no models)."""
+"""Small helpers shared by models, exporters and transmitters: course keys, dates, batches (no models)."""
 
 import datetime
 import itertools

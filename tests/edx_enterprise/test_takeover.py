@@ -341,3 +341,23 @@ class TestTheCommand:
     def test_bad_arguments(self, integrated_channels, args):
         with pytest.raises(CommandError):
             run_command(*args)
+
+
+class TestLaunchesNeverSent:
+
+    def test_a_learner_who_launched_but_was_never_sent_keeps_their_identity(self, integrated_channels):
+        """edx-enterprise records a launch by user, with no enrollment id, until something is sent (SPEC 13)."""
+        customer = EnterpriseCustomerFactory()
+        cornerstone = integrated_channels.cornerstone(customer)
+        user, enrollment = learner(customer, 'ada')
+        other_customer_user, _ = learner(EnterpriseCustomerFactory(), 'bob')  # not a learner of this customer
+        integrated_channels.cornerstone_audit(cornerstone, None, user, user_guid='launched-only', subdomain='acme',
+                                              course_id='course-v1:edX+DemoX+Demo_2026', is_transmitted=False,
+                                              status='', completed_timestamp=None, course_completed=False)
+        integrated_channels.cornerstone_audit(cornerstone, None, other_customer_user, user_guid='stranger',
+                                              is_transmitted=False, status='', completed_timestamp=None)
+        [item] = import_integrated_channels().configurations
+        identity = CornerstoneLearnerIdentity.objects.get()
+        assert (item.identities, item.audit_rows, item.bad_rows) == (1, 0, [])
+        assert (identity.enterprise_customer_user_id, identity.course_id, identity.user_guid) == (
+            enrollment.enterprise_customer_user_id, 'edX+DemoX', 'launched-only')
