@@ -534,3 +534,44 @@ def test_over_a_socket_a_cut_body_is_a_requests_error(raw_lms):
     raw_lms.append(b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"grade": ')
     with pytest.raises(requests.exceptions.ChunkedEncodingError):
         CertificatesApiClient('worker').get_course_certificate(RUN, 'ada')
+
+
+class TestTokenRetries:
+    """A busy OAuth endpoint is asked again, as the GETs are; a refusal is not (issue 20)."""
+
+    @pytest.fixture(autouse=True)
+    def no_sleep(self, monkeypatch):
+        waits = []
+        monkeypatch.setattr('enterprise_export.clients.lms.time.sleep', waits.append)
+        return waits
+
+    def test_a_5xx_or_429_then_a_token_goes_on(self, http, no_sleep, settings):
+        settings.ENTERPRISE_EXPORT_LMS_RETRIES = 2
+        http.post(TOKEN_URL, status=503)
+        http.post(TOKEN_URL, status=429, headers={'Retry-After': '3'})
+        http.post(TOKEN_URL, json={'access_token': TOKEN, 'expires_in': 3600})
+        http.get(f'{LMS}/api/courses/v1/courses/{RUN}/', json={'course_id': RUN})
+        assert CourseApiClient('worker').get_course_details(RUN) == {'course_id': RUN}
+        assert [call.request.url for call in http.calls].count(TOKEN_URL) == 3
+        assert no_sleep == [0.5, 3.0]
+
+    def test_a_reset_connection_then_a_token_goes_on(self, http, no_sleep):
+        http.post(TOKEN_URL, body=requests.ConnectionError('reset by peer'))
+        http.post(TOKEN_URL, json={'access_token': TOKEN, 'expires_in': 3600})
+        http.get(f'{LMS}/api/courses/v1/courses/{RUN}/', json={'course_id': RUN})
+        assert CourseApiClient('worker').get_course_details(RUN) == {'course_id': RUN}
+
+    @pytest.mark.parametrize('status', [400, 401, 403])
+    def test_refused_credentials_are_not_asked_again(self, http, no_sleep, status):
+        http.post(TOKEN_URL, status=status, json={'error': 'invalid_client'})
+        with pytest.raises(requests.HTTPError):
+            CourseApiClient('worker').get_course_details(RUN)
+        assert [call.request.url for call in http.calls] == [TOKEN_URL] and no_sleep == []
+
+    def test_it_gives_up_after_the_retries(self, http, no_sleep, settings):
+        settings.ENTERPRISE_EXPORT_LMS_RETRIES = 1
+        for _ in range(3):
+            http.post(TOKEN_URL, status=502)
+        with pytest.raises(requests.HTTPError):
+            CourseApiClient('worker').get_course_details(RUN)
+        assert [call.request.url for call in http.calls].count(TOKEN_URL) == 2

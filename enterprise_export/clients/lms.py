@@ -8,6 +8,7 @@ are read when a call is made, and every call carries ``ENTERPRISE_EXPORT_LMS_TIM
 
 import logging
 import os
+import time
 from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 import requests
@@ -22,11 +23,15 @@ from enterprise_export.clients.exceptions import (
     ListingStoppedError,
     raise_for_status,
 )
+from enterprise_export.clients.rate_limit import retry_after_seconds
 from enterprise_export.conf import get_setting
 
 LOGGER = logging.getLogger(__name__)
 
 RETRIED_STATUSES = (429, 502, 503, 504)
+# The token request is retried on these too (a 500 of the OAuth endpoint is as passing as a 503).
+TOKEN_RETRIED_STATUSES = (429, 500, 502, 503, 504)
+TOKEN_MAX_WAIT = 30
 DEFAULT_PORTS = {'http': 80, 'https': 443}
 
 
@@ -52,7 +57,7 @@ def build_lms_session():
     holds as many connections as calls may be in flight.
     """
     timeout = get_setting('ENTERPRISE_EXPORT_LMS_TIMEOUT')
-    session = OAuthAPIClient(
+    session = LmsSession(
         get_setting('BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL'),
         get_setting('BACKEND_SERVICE_EDX_OAUTH2_KEY'),
         get_setting('BACKEND_SERVICE_EDX_OAUTH2_SECRET'),
@@ -74,6 +79,34 @@ def build_lms_session():
     session.mount('http://', adapter)
     session.mount('https://', adapter)
     return session
+
+
+class LmsSession(OAuthAPIClient):
+    """
+    The LMS's OAuth client whose token request is retried like its GETs: a failed connection or
+    a 429/500/502/503/504 answer from ``/oauth2/access_token`` is asked again (up to
+    ``ENTERPRISE_EXPORT_LMS_RETRIES`` times, with backoff, ``Retry-After`` honoured), so that one
+    busy moment of the LMS does not stop a whole run. A refusal (400, 401, 403) is not retried.
+
+    edx-rest-api-client posts the token request with ``requests.post`` of its own, outside this
+    session's adapters: hence a loop here, around its cached fetch.
+    """
+
+    def _ensure_authentication(self):
+        retries = get_setting('ENTERPRISE_EXPORT_LMS_RETRIES')
+        for attempt in range(retries + 1):
+            try:
+                return super()._ensure_authentication()
+            except (requests.ConnectionError, requests.HTTPError) as error:
+                response = getattr(error, 'response', None)
+                status = getattr(response, 'status_code', None)
+                if attempt == retries or (response is not None and status not in TOKEN_RETRIED_STATUSES):
+                    raise
+                wait = retry_after_seconds(response, attempt + 1) if status == 429 else 0.5 * 2 ** attempt
+                LOGGER.warning('LMS token request failed (%s); asking again in %.1f s',
+                               status or type(error).__name__, wait, extra={'attempt': attempt + 1})
+                time.sleep(min(wait, TOKEN_MAX_WAIT))
+        return None
 
 
 class LmsAdapter(HTTPAdapter):
