@@ -288,3 +288,35 @@ def test_an_unexpected_error_fails_only_that_record(lms, channels, monkeypatch):
     assert (result.sent, result.failed) == (1, 2)
     rows = {row[:3] for row in audit_rows(DegreedLearnerDataTransmissionAudit)}
     assert rows == {(broken.id, 'edX+DemoX', None), (broken.id, RUN, None), (kept.id, 'edX+DemoX', 200)}
+
+
+class StoppingExporter:
+    """An exporter whose export stops with ``error`` after its first ``count`` records (the database went away)."""
+
+    def __init__(self, exporter, count, error):
+        self.exporter, self.count, self.error = exporter, count, error
+
+    def export(self, request):
+        for index, record in enumerate(self.exporter.export(request)):
+            if index == self.count:
+                raise self.error
+            yield record
+
+
+@pytest.mark.usefixtures('ended_course')
+def test_a_run_stopped_by_an_error_reports_what_it_did_beside_the_error(lms, channels, settings):
+    from django.db import OperationalError  # noqa: PLC0415
+
+    settings.ENTERPRISE_EXPORT_CHANNEL_CONCURRENCY = 1
+    configuration = DegreedConfigurationFactory()
+    for username in ('ada', 'bob', 'cy', 'dee'):
+        add_learner(configuration, lms, username)
+    channel = get_channel(configuration.channel_code)
+    exporter = StoppingExporter(channel.build_exporter('worker', configuration), 4,
+                                OperationalError('server has gone away'))
+    transmitter = channel.build_transmitter(configuration)
+    transmitter.batch_size = 2  # records are read in batches: two batches go through before the error
+    summary = transmitter.transmit(exporter)
+    assert (summary.sent, summary.error) == (2, 'the task raised OperationalError')
+    assert len(channels.received['DEGREED']) == 2
+    assert DegreedLearnerDataTransmissionAudit.objects.filter(status=200).count() == 2

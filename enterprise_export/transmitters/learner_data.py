@@ -49,7 +49,8 @@ class LearnerTransmitter(Transmitter):
 
         With ``dry_run``, nothing is sent or saved: the rules are applied as if every send
         succeeded, and the records that would be sent are in ``summary.would_send``. A run that
-        cannot do its job at all (credentials refused) stops and says why in ``summary.error``.
+        cannot do its job at all (credentials refused), or that an error stopped mid-way (the
+        database went away), stops and says why in ``summary.error``, beside what it did before.
         """
         configuration = self.enterprise_configuration
         summary = TransmissionSummary(self.channel_code, configuration.pk, configuration.enterprise_customer.slug)
@@ -73,6 +74,10 @@ class LearnerTransmitter(Transmitter):
             summary.error = aborted.reason
             LOGGER.error('%s configuration %s: run stopped: %s', self.channel_code, configuration.pk,
                          aborted.reason, extra=extra)
+        except Exception as error:  # noqa: BLE001 - what the run did is reported beside why it stopped
+            summary.error = f'the task raised {type(error).__name__}'
+            LOGGER.exception('%s configuration %s: run stopped by %s after %s sent and %s failed', self.channel_code,
+                             configuration.pk, type(error).__name__, summary.sent, summary.failed, extra=extra)
         finally:
             progress.close()
             if hasattr(records, 'close'):
