@@ -385,3 +385,16 @@ def test_the_schema_describes_the_api(client):
     assert 'jwtAuth' in document['components']['securitySchemes']
     yaml = client.get(reverse('enterprise_export:api_schema'), {'format': 'yaml'})
     assert yaml.status_code == 200 and yaml.content.decode().startswith('openapi: 3')
+
+
+@pytest.mark.django_db
+def test_both_endpoints_render_in_the_browsable_api(client):
+    """SPEC 21: an operator opening the API in a browser gets its pages, not "Server Error (500)"."""
+    configuration = SAPConfigurationFactory()
+    client.force_login(UserFactory(is_staff=True))
+    base = f'/enterprise-export/api/v1/customers/{configuration.enterprise_customer.uuid}/transmissions/'
+    for url in (base, f'{base}summary/'):
+        response = client.get(url, HTTP_ACCEPT='text/html')
+        assert response.status_code == 200, url
+        assert response['Content-Type'].startswith('text/html')
+        assert 'configuration_id' in response.content.decode()  # the answer, shown in the page
