@@ -397,4 +397,5 @@ def test_both_endpoints_render_in_the_browsable_api(client):
         response = client.get(url, HTTP_ACCEPT='text/html')
         assert response.status_code == 200, url
         assert response['Content-Type'].startswith('text/html')
-        assert 'configuration_id' in response.content.decode()  # the answer, shown in the page
+        # The answer, shown in the page: the listing's count, the summary's configuration.
+        assert ('count' if url == base else 'configuration_id') in response.content.decode()
