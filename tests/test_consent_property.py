@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from enterprise_export.channels import CHANNELS
 from enterprise_export.exporters.learner_data import LearnerExporter
 from enterprise_export.models import LearnerDataTransmissionAudit, get_customer_user_model
+from test_utils.consent import add_consent
 from test_utils.factories import DegreedConfigurationFactory, EnterpriseCourseEnrollmentFactory, UserFactory
 from test_utils.fake_channels import FakeChannels
 from test_utils.fake_lms import FakeLms
-from tests.test_exporters_speed import add_consent
 
 pytestmark = pytest.mark.django_db
 NOW = datetime.datetime(2026, 6, 1, 12, tzinfo=datetime.UTC)

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from enterprise_export.exporters.learner_data import LearnerExporter
 from enterprise_export.exporters.pipeline import MIN_CHUNKS_AHEAD
 from enterprise_export.lms.answers import Inquiry, LmsAnswers, NoCourseGrade, RunAnswers
-from enterprise_export.models import LearnerDataTransmissionAudit, get_consent_model, get_customer_user_model
-from enterprise_export.utils import get_course_key
+from enterprise_export.models import LearnerDataTransmissionAudit, get_customer_user_model
+from test_utils.consent import add_consent
 from test_utils.factories import (
     EnterpriseCourseEnrollmentFactory,
     EnterpriseCustomerFactory,
@@ -91,18 +91,6 @@ def build(population, lms):
             LearnerDataTransmissionAudit.objects.create(
                 enterprise_course_enrollment_id=enrollment.id, course_id=course_id, grade='Pass', status=200)
     return customer
-
-
-def add_consent(customer, username, course_id, kind):
-    course_key = get_course_key(course_id)
-    rows = {
-        'run': [(course_id, True)], 'course_key': [(course_key, True)], 'refused': [(course_id, False)],
-        'undecided': [(course_id, None)], 'none': [],
-        'refused_run_key_granted': [(course_id, False), (course_key, True)],
-    }[kind]
-    for consent_course, granted in rows:
-        get_consent_model()._default_manager.create(
-            enterprise_customer=customer, username=username, course_id=consent_course, granted=granted)
 
 
 def field_tuples(records):
