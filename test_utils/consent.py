@@ -5,7 +5,7 @@ from enterprise_export.utils import get_course_key
 
 
 def add_consent(customer, username, course_id, kind):
-    """The consent rows of ``kind`` for a learner's run (``refused_run_key_granted``: refused on it, granted on its key)."""
+    """The consent rows of ``kind`` for a learner's run (``refused_run_key_granted``: no on it, yes on its key)."""
     course_key = get_course_key(course_id)
     rows = {
         'run': [(course_id, True)], 'course_key': [(course_key, True)], 'refused': [(course_id, False)],
