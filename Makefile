@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv servers-venv test test-mysql test-load quality migrations-check demo bench bench-e2e clean help venv-edx-enterprise test-edx-enterprise
+.PHONY: venv servers-venv test test-mysql test-load quality migrations-check demo bench bench-e2e clean help venv-edx-enterprise test-edx-enterprise test-tutor
 
 help:
 	@echo "make test    build .venv if needed, then lint, check migrations and run the whole test suite"
@@ -14,6 +14,7 @@ help:
 	@echo "make venv    build .venv with the package and its test requirements"
 	@echo "make test-mysql   the whole suite again on MySQL/MariaDB (test_settings_mysql; server on 127.0.0.1)"
 	@echo "make test-load    the bounded load test: 20,000 enrollments through a real celery worker, on MariaDB"
+	@echo "make test-tutor   the Tutor plugin (tutor-contrib-enterprise-export) rendered by the real tutor, no Docker"
 	@echo "make test-edx-enterprise  build .venv-edx-enterprise (the real edx-enterprise 8.x), then run the"
 	@echo "             exporter, channels and import on edx-enterprise's models (minutes)"
 
@@ -78,6 +79,10 @@ test-edx-enterprise: venv-edx-enterprise
 	DJANGO_SETTINGS_MODULE=test_settings_edx_enterprise $(EE_BIN)/python manage.py makemigrations --check --dry-run enterprise_export
 	$(EE_BIN)/python -m pytest --ds=test_settings_edx_enterprise $(EDX_ENTERPRISE_TESTS)
 
+# The Tutor plugin rendered by the real tutor (its own .venv-tutor, from PyPI; no Docker). About two minutes.
+test-tutor:
+	bash .ci/tutor
+
 DEMO := DJANGO_SETTINGS_MODULE=demo.settings $(BIN)/python manage.py
 
 demo: venv
@@ -97,4 +102,4 @@ bench-e2e: venv
 
 clean:
 	rm -f demo.sqlite3
-	rm -rf $(VENV) $(EE_VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(EE_VENV) .venv-tutor .venv-ralph build dist *.egg-info .pytest_cache .ruff_cache .hypothesis

@@ -19,6 +19,7 @@ INSTALLED_APPS = [
     'integrated_channels.degreed',
     'integrated_channels.degreed2',
     'integrated_channels.cornerstone',
+    'integrated_channels.xapi',
 ]
 SITE_ID = 1
 # edx-enterprise's models are AutoField-keyed, as in the LMS.

@@ -1,5 +1,5 @@
 """
-The demo population: four customers (one per channel), their learners, and what the LMS knows.
+The demo population: six customers (one per channel), their learners, and what the LMS knows.
 
 It is a pure function of its size, so ``load_demo_data`` (the database) and the stand-in (the
 LMS's answers) always agree, run after run. Each learner gets a case by their index:
@@ -34,6 +34,8 @@ CUSTOMERS = [
     ('globex', 'Globex', 'DEGREED'),
     ('hooli', 'Hooli', 'DEGREED2'),
     ('initech', 'Initech', 'CSOD'),
+    ('umbrella', 'Umbrella', 'XAPI'),
+    ('vandelay', 'Vandelay Industries', 'WEBHOOK'),
 ]
 
 CASES = ['passed', 'passed', 'passed', 'passed', 'failed', 'not_passed_yet', 'audit', 'no_consent',
@@ -61,7 +63,8 @@ class DemoLearner:
 def channel_urls(standin_url):
     """Where each channel lives on the stand-in at ``standin_url``."""
     return {'SAP': f'{standin_url}/sap', 'DEGREED': f'{standin_url}/degreed',
-            'DEGREED2': f'{standin_url}/degreed2', 'CSOD': f'{standin_url}/csod/{{subdomain}}'}
+            'DEGREED2': f'{standin_url}/degreed2', 'CSOD': f'{standin_url}/csod/{{subdomain}}',
+            'XAPI': f'{standin_url}/xapi', 'WEBHOOK': f'{standin_url}/webhook'}
 
 
 def build_population(learners_per_customer=LEARNERS_PER_CUSTOMER):
@@ -83,10 +86,10 @@ def reported(learner):
 def expected_identities(population):
     """
     The learners each channel must receive a completion for, by the identity its payloads carry
-    (SAP ``userID``, Degreed ``email``, Degreed v2 ``user-id``, Cornerstone ``userGuid``); see
-    ``received_identities``.
+    (SAP ``userID``, Degreed ``email``, Degreed v2 ``user-id``, Cornerstone ``userGuid``, the
+    xAPI actor's and the webhook learner's email); see ``received_identities``.
     """
-    expected = {'SAP': set(), 'DEGREED': set(), 'DEGREED2': set(), 'CSOD': set()}
+    expected = {'SAP': set(), 'DEGREED': set(), 'DEGREED2': set(), 'CSOD': set(), 'XAPI': set(), 'WEBHOOK': set()}
     for learner in population:
         has_identity = learner.case != 'no_channel_identity'
         if learner.channel == 'SAP' and reported(learner) and has_identity:
@@ -95,6 +98,8 @@ def expected_identities(population):
             expected[learner.channel].add(learner.email)
         elif learner.channel == 'CSOD' and learner.passes and has_identity:
             expected['CSOD'].add(f'guid-{learner.index:05d}')
+        elif learner.channel in ('XAPI', 'WEBHOOK') and reported(learner):
+            expected[learner.channel].add(learner.email)  # the email is the identity: every learner has one
     return expected
 
 
@@ -106,6 +111,10 @@ def received_identities(channel, payload):
         return [item['email'] for item in payload['completions']]
     if channel == 'DEGREED2':
         return [payload['data']['attributes']['user-id']]
+    if channel == 'XAPI':
+        return [payload['actor']['mbox'].removeprefix('mailto:')]
+    if channel == 'WEBHOOK':
+        return [payload['learner']['email']]
     return [item['userGuid'] for item in payload['payload']]
 
 
@@ -175,7 +184,7 @@ def load_lms_rows(population):
 def load_population(population, channel_base_urls):
     """
     Write ``population`` to the database (idempotent), with one channel configuration per customer
-    pointing at ``channel_base_urls`` (``{'SAP': url, 'DEGREED': url, 'DEGREED2': url, 'CSOD': url}``).
+    pointing at ``channel_base_urls`` (``channel_urls``: a URL per channel code).
     """
     user_model = get_user_model()
     user_model.objects.get_or_create(username=API_USERNAME, defaults={'email': f'{API_USERNAME}@example.com'})
@@ -215,6 +224,14 @@ def _configure_channel(channel, customer, base_url):
             enterprise_customer=customer,
             defaults={'degreed_base_url': base_url, 'client_id': 'degreed2-client-id',
                       'client_secret': 'degreed2-client-secret'})
+    elif channel == 'XAPI':
+        models.XAPIEnterpriseCustomerConfiguration.objects.update_or_create(
+            enterprise_customer=customer,
+            defaults={'lrs_endpoint': base_url, 'key': 'lrs-user', 'secret': 'lrs-password'})
+    elif channel == 'WEBHOOK':
+        models.WebhookEnterpriseCustomerConfiguration.objects.update_or_create(
+            enterprise_customer=customer,
+            defaults={'url': base_url, 'signing_secret': 'whsec-0123456789abcdef0123456789abcdef'})
     else:
         models.CornerstoneEnterpriseCustomerConfiguration.objects.update_or_create(
             enterprise_customer=customer,

@@ -129,7 +129,8 @@ class WriteOnlySecretsForm(forms.ModelForm):
         for name in self.secret_fields:
             if name in typed:
                 continue
-            if moved:
+            if moved and secret_state(getattr(self.instance, name)) != SECRET_NOT_SET:
+                # An optional secret that was never set (a webhook's bearer token) goes nowhere: it stays unset.
                 self.add_error(name, f'Type it again: {", ".join(moved)} changed, and the saved value '
                                      'is not sent to a new place without it.')
             elif secret_state(getattr(self.instance, name)) == SECRET_UNREADABLE:
@@ -228,9 +229,9 @@ class OutcomeFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == audits.SENT:
-            return queryset.filter(audits.sent_q())
+            return queryset.filter(audits.sent_q(queryset.model))
         if self.value() == audits.FAILED:
-            return queryset.exclude(audits.sent_q()).filter(superseded=False)
+            return queryset.exclude(audits.sent_q(queryset.model)).filter(superseded=False)
         return queryset
 
 
@@ -265,7 +266,7 @@ class ChannelAuditAdmin(ReadOnlyAuditAdmin):
 
     @admin.display(description='reason')
     def reason(self, row):
-        return audits.failure_reason(row.status, row.error_message, row.failure_kind) or '-'
+        return audits.failure_reason(row.status, row.error_message, row.failure_kind, type(row)) or '-'
 
     @admin.action(description='Send again (the single-learner task, for the selected failed rows)',
                   permissions=['send_again'])
@@ -274,7 +275,7 @@ class ChannelAuditAdmin(ReadOnlyAuditAdmin):
         One single-learner task per learner and run, for the configurations of its selected
         failed rows only; sent and superseded rows are skipped (SPEC 20).
         """
-        failed = queryset.exclude(audits.sent_q()).filter(superseded=False)
+        failed = queryset.exclude(audits.sent_q(self.model)).filter(superseded=False)
         channel_code = channel_of(self.model).code
         targets = learner_run_configurations(
             failed.values_list('enterprise_course_enrollment_id', 'plugin_configuration_id').distinct(), channel_code)

@@ -14,17 +14,31 @@ SENT = 'sent'
 FAILED = 'failed'
 
 
-def sent_q():
-    """Rows whose last attempt was sent: a 2xx status and no error message."""
-    return Q(status__gte=200, status__lt=300, error_message='')
+def _also_sent_statuses(audit_model):
+    """The answers besides 2xx that mean ``audit_model``'s channel holds the record (xAPI's 409)."""
+    return tuple(getattr(audit_model, 'ALSO_SENT_STATUSES', ()))
 
 
-def outcome(status, error_message):
-    """``'sent'`` or ``'failed'`` (a null status included)."""
-    return SENT if status is not None and 200 <= status < 300 and not error_message else FAILED
+def sent_q(audit_model=None):
+    """
+    Rows whose last attempt was sent: a 2xx status (or one of the audit model's
+    ``ALSO_SENT_STATUSES``, when ``audit_model`` is given) and no error message.
+    """
+    statuses = Q(status__gte=200, status__lt=300)
+    also_sent = _also_sent_statuses(audit_model)
+    if also_sent:
+        statuses |= Q(status__in=also_sent)
+    return statuses & Q(error_message='')
 
 
-def failure_reason(status, error_message, failure_kind=''):
+def outcome(status, error_message, audit_model=None):
+    """``'sent'`` or ``'failed'`` (a null status included) of a row of ``audit_model``."""
+    if status is None or error_message:
+        return FAILED
+    return SENT if 200 <= status < 300 or status in _also_sent_statuses(audit_model) else FAILED
+
+
+def failure_reason(status, error_message, failure_kind='', audit_model=None):
     """
     A short sentence an operator understands for a failed attempt; empty when it was sent.
 
@@ -32,7 +46,7 @@ def failure_reason(status, error_message, failure_kind=''):
     from ``error_message``, which only tells sent from failed: rewording a channel's answer or
     our own message changes nothing an operator reads. A row without a kind is read by its status.
     """
-    if outcome(status, error_message) == SENT:
+    if outcome(status, error_message, audit_model) == SENT:
         return ''
     return failure_sentence(failure_kind, status)
 
@@ -49,7 +63,7 @@ def with_last_outcome(configurations, channel):
     none), in the same query.
     """
     rows = listed_rows(channel.audit_model).filter(plugin_configuration_id=OuterRef('pk')).order_by('-modified', '-id')
-    failures = rows.exclude(sent_q())
+    failures = rows.exclude(sent_q(channel.audit_model))
     return configurations.annotate(
         last_attempt=Subquery(rows.values('modified')[:1]),
         last_failure_status=Subquery(failures.values('status')[:1]),
@@ -62,6 +76,7 @@ def last_error(configuration):
     """The reason of the latest failure of a configuration from ``with_last_outcome``, or None."""
     if configuration.last_failure_message is None:  # never null on a row: no failure at all
         return None
+    # A failure's status is never one its channel counts as sent: no audit model needed.
     return failure_reason(configuration.last_failure_status, configuration.last_failure_message,
                           configuration.last_failure_kind)
 
@@ -74,7 +89,7 @@ def configuration_outcomes(channel, configurations):
     counts = {row['plugin_configuration_id']: row for row in listed_rows(channel.audit_model).filter(
         plugin_configuration_id__in=configurations.values('pk'),
     ).values('plugin_configuration_id').annotate(
-        sent=Count('id', filter=sent_q()), failed=Count('id', filter=~sent_q()),
+        sent=Count('id', filter=sent_q(channel.audit_model)), failed=Count('id', filter=~sent_q(channel.audit_model)),
     ).order_by()}
     return [
         {'configuration_id': configuration.pk, 'active': configuration.active,
@@ -95,7 +110,7 @@ def normalize_grade(grade):
 
 
 def _successful_rows(TransmissionAudit, subsection_id, plugin_configuration_id):  # noqa: N803
-    rows = TransmissionAudit.objects.filter(sent_q())
+    rows = TransmissionAudit.objects.filter(sent_q(TransmissionAudit))
     if subsection_id:
         rows = rows.filter(subsection_id=subsection_id)
     else:
@@ -131,8 +146,9 @@ def is_already_transmitted(TransmissionAudit, enrollment_id, grade, subsection_i
     True when the latest successful transmission of this enrollment carried the same grade.
 
     "Latest" is the most recently updated row, then the highest id, among rows with a 2xx
-    status and no error message; for ``subsection_id`` when given, else course-level rows
-    only; and for ``plugin_configuration_id`` when given and the audit model records one.
+    status (or one the audit model counts as sent) and no error message; for ``subsection_id``
+    when given, else course-level rows only; and for ``plugin_configuration_id`` when given and
+    the audit model records one.
     """
     latest = _successful_rows(TransmissionAudit, subsection_id, plugin_configuration_id).filter(
         enterprise_course_enrollment_id=enrollment_id,

@@ -17,14 +17,20 @@ from enterprise_export.clients.cornerstone import CornerstoneApiClient
 from enterprise_export.clients.degreed import DegreedApiClient
 from enterprise_export.clients.degreed2 import Degreed2ApiClient
 from enterprise_export.clients.sap_success_factors import SapSuccessFactorsApiClient
+from enterprise_export.clients.webhook import WebhookApiClient
+from enterprise_export.clients.xapi import XAPIApiClient
 from enterprise_export.exporters.cornerstone import CornerstoneLearnerExporter
 from enterprise_export.exporters.degreed import DegreedLearnerExporter
 from enterprise_export.exporters.degreed2 import Degreed2LearnerExporter
 from enterprise_export.exporters.sap_success_factors import SapSuccessFactorsLearnerExporter
+from enterprise_export.exporters.webhook import WebhookLearnerExporter
+from enterprise_export.exporters.xapi import XAPILearnerExporter
 from enterprise_export.transmitters.cornerstone import CornerstoneLearnerTransmitter
 from enterprise_export.transmitters.degreed import DegreedLearnerTransmitter
 from enterprise_export.transmitters.degreed2 import Degreed2LearnerTransmitter
 from enterprise_export.transmitters.sap_success_factors import SapSuccessFactorsLearnerTransmitter
+from enterprise_export.transmitters.webhook import WebhookLearnerTransmitter
+from enterprise_export.transmitters.xapi import XAPILearnerTransmitter
 
 
 class UnknownChannelError(KeyError):
@@ -158,6 +164,23 @@ def _cornerstone_audit(row, values):
     return values
 
 
+def _xapi_configuration(original, _global_configuration):
+    # edx-enterprise's endpoint is the LRS's base, as ours is: statements at {endpoint}/statements.
+    return {'lrs_endpoint': original.endpoint, 'version': original.version or '1.0.3',
+            'key': original.key, 'secret': original.secret}
+
+
+def _xapi_audit(row, values):
+    # edx-enterprise sent passed learners' completions only, its row keeping the percent as the
+    # grade: a completed row is stored with the passing word this app's exporter gives it.
+    # Rows of its enrollment statements (not completed) are nothing this app sends.
+    if not row.course_completed:
+        return None
+    values.update(grade=XAPILearnerExporter.GRADE_PASSING, statement_id='',
+                  xapi_user_email=row.user_email or row.user.email or '')
+    return values
+
+
 CHANNELS = {channel.code: channel for channel in (
     Channel('SAP', 'SAP SuccessFactors', models.SAPSuccessFactorsEnterpriseCustomerConfiguration,
             models.SapSuccessFactorsLearnerDataTransmissionAudit,
@@ -189,6 +212,17 @@ CHANNELS = {channel.code: channel for channel in (
                 'cornerstone', 'CornerstoneEnterpriseCustomerConfiguration',
                 'CornerstoneLearnerDataTransmissionAudit', _cornerstone_configuration, _cornerstone_audit,
                 global_model='CornerstoneGlobalConfiguration', import_extras=cornerstone.import_identities)),
+    Channel('XAPI', 'xAPI (Learning Record Store)', models.XAPIEnterpriseCustomerConfiguration,
+            models.XAPILearnerDataTransmissionAudit,
+            XAPILearnerExporter, XAPILearnerTransmitter, XAPIApiClient,
+            identity_field='xapi_user_email',
+            integrated_channel=IntegratedChannel(
+                'xapi', 'XAPILRSConfiguration', 'XAPILearnerDataTransmissionAudit',
+                _xapi_configuration, _xapi_audit)),
+    Channel('WEBHOOK', 'Webhook', models.WebhookEnterpriseCustomerConfiguration,
+            models.WebhookLearnerDataTransmissionAudit,
+            WebhookLearnerExporter, WebhookLearnerTransmitter, WebhookApiClient,
+            identity_field='webhook_user_email'),
 )}
 
 

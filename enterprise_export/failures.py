@@ -39,6 +39,8 @@ BY_STATUS = {
     401: 'The channel refused the credentials (HTTP 401): check the key and secret of the configuration.',
     403: 'The channel refused access (HTTP 403): the credentials lack a permission the channel needs.',
     404: 'The channel has no such address (HTTP 404): check the base URL and API paths of the configuration.',
+    410: ('The channel says this address is gone (HTTP 410): the run stopped; check the URL of the '
+          'configuration.'),
     429: 'The channel asked to slow down (HTTP 429); the record is tried again on the next run.',
 }
 REDIRECT = 'The channel answered with a redirect (HTTP {status}), which is not followed: check the base URL.'

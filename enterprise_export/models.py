@@ -371,10 +371,16 @@ class BaseLearnerDataTransmissionAudit(models.Model):
     def __str__(self):
         return f'{type(self).__name__} for enrollment {self.enterprise_course_enrollment_id} in {self.course_id}'
 
+    # Answers besides 2xx that mean the channel holds the record (xAPI's 409: it already has that
+    # statement): such a row counts as sent everywhere (SPEC 7, 11, 15, 17).
+    ALSO_SENT_STATUSES = ()
+
     @property
     def sent_successfully(self):
-        """True when the last attempt got a 2xx answer and left no error."""
-        return self.status is not None and 200 <= self.status < 300 and not self.error_message
+        """True when the last attempt got a 2xx answer (or one of ``ALSO_SENT_STATUSES``) and left no error."""
+        if self.status is None or self.error_message:
+            return False
+        return 200 <= self.status < 300 or self.status in self.ALSO_SENT_STATUSES
 
 
 class LearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
@@ -498,6 +504,57 @@ class CornerstoneEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfigu
         return subdomain.lower() in {allowed.lower() for allowed in self.allowed_subdomains or ()}
 
 
+class XAPIEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfiguration):
+    """How to reach a customer's Learning Record Store (xAPI statements, HTTP basic auth)."""
+
+    channel_code = 'XAPI'
+    DESTINATION_PATH_FIELDS = ('lrs_endpoint',)
+
+    lrs_endpoint = models.URLField(
+        validators=[validators.validate_base_url],
+        help_text="The LRS's base, e.g. https://lrs.example.com/xAPI; statements go to {lrs_endpoint}/statements.",
+    )
+    version = models.CharField(max_length=16, default='1.0.3', help_text='The X-Experience-API-Version header.')
+    key = EncryptedCharField(max_length=255, help_text='Basic-auth user of the LRS (encrypted at rest).')
+    secret = EncryptedCharField(max_length=255, help_text='Basic-auth password of the LRS (encrypted at rest).')
+    activity_base_url = models.URLField(
+        blank=True, help_text="The base of the statements' activity ids; blank: LMS_ROOT_URL.",
+    )
+
+    class Meta:
+        verbose_name = 'xAPI LRS configuration'
+
+
+def validate_signing_secret(value):
+    if len(value or '') < 32:
+        raise ValidationError('Enter a signing secret of at least 32 characters.', code='short_signing_secret')
+
+
+class WebhookEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfiguration):
+    """Where a customer's completions are POSTed as signed webhook events."""
+
+    channel_code = 'WEBHOOK'
+    client_id_field = 'url'
+    DESTINATION_PATH_FIELDS = ('url',)
+
+    url = models.URLField(
+        max_length=500, validators=[validators.validate_base_url],
+        help_text='The receiver, e.g. https://hooks.example.com/completions (https; http only to a loopback host).',
+    )
+    signing_secret = EncryptedCharField(
+        max_length=255, validators=[validate_signing_secret],
+        help_text='The HMAC-SHA256 key of the Enterprise-Export-Signature header, at least 32 characters '
+                  '(encrypted at rest).',
+    )
+    bearer_token = EncryptedCharField(
+        max_length=255, blank=True,
+        help_text='Sent as "Authorization: Bearer <token>" when set (encrypted at rest).',
+    )
+
+    class Meta:
+        verbose_name = 'webhook configuration'
+
+
 class CornerstoneLearnerIdentity(models.Model):
     """
     Where Cornerstone wants a learner's progress sent, saved when the learner launches a course from it.
@@ -612,6 +669,48 @@ class CornerstoneLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
         constraints = _one_row_per_attempt_target('ee_csod_audit')
         indexes = _latest_attempts_first('ee_csod_audit')
         verbose_name = 'Cornerstone transmission audit'
+
+
+class XAPILearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
+    """
+    What was sent to a Learning Record Store for one enrollment and run: one statement.
+
+    A 409 means the LRS already holds the statement id (an earlier attempt reached it): sent.
+
+    .. pii: xapi_user_email is the learner's email (the statement's actor).
+    .. pii_types: email_address
+    .. pii_retirement: retained
+    """
+
+    ALSO_SENT_STATUSES = (409,)
+
+    xapi_user_email = models.CharField(max_length=255)
+    plugin_configuration_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    statement_id = models.CharField(max_length=36, blank=True, help_text='The id of the statement sent (a UUID).')
+
+    class Meta:
+        constraints = _one_row_per_attempt_target('ee_xapi_audit')
+        indexes = _latest_attempts_first('ee_xapi_audit')
+        verbose_name = 'xAPI transmission audit'
+
+
+class WebhookLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
+    """
+    What was POSTed to a customer's webhook for one enrollment and run: one event.
+
+    .. pii: webhook_user_email is the learner's email.
+    .. pii_types: email_address
+    .. pii_retirement: retained
+    """
+
+    webhook_user_email = models.CharField(max_length=255)
+    plugin_configuration_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    event_id = models.CharField(max_length=36, blank=True, help_text='The id of the event sent (a UUID).')
+
+    class Meta:
+        constraints = _one_row_per_attempt_target('ee_webhook_audit')
+        indexes = _latest_attempts_first('ee_webhook_audit')
+        verbose_name = 'webhook transmission audit'
 
 
 class ConfigurationLock(models.Model):

@@ -135,7 +135,8 @@ def _import_one(channel, original):
 
 
 def _skip_reason(original):
-    if original.deleted_at is not None:
+    # Some originals (xAPI's) are simpler models: no soft deletion, no switch, no worker user.
+    if getattr(original, 'deleted_at', None) is not None:
         return 'deleted in edx-enterprise'
     if not get_customer_model()._default_manager.filter(pk=original.enterprise_customer_id).exists():
         return 'its customer is not one of the customers this app reads'
@@ -159,8 +160,8 @@ def _import_configuration(integrated, model, original, outcome):
     # There, transmission_chunk_size is records per request, not enrollments read together: not copied.
     values.update(
         enterprise_customer_id=original.enterprise_customer_id,
-        active=bool(original.active) and not original.disable_learner_data_transmissions,
-        channel_worker_username=original.channel_worker_username or '',
+        active=bool(original.active) and not getattr(original, 'disable_learner_data_transmissions', False),
+        channel_worker_username=getattr(original, 'channel_worker_username', '') or '',
     )
     configuration = model.objects.filter(imported_from_id=original.pk).first()
     if configuration is None:

@@ -197,3 +197,22 @@ class CornerstoneAuditFactory(LearnerDataTransmissionAuditFactory):
         model = models.CornerstoneLearnerDataTransmissionAudit
 
     user_guid = factory.Sequence(lambda n: f'guid-{n}')
+
+
+class XAPIConfigurationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.XAPIEnterpriseCustomerConfiguration
+
+    enterprise_customer = factory.SubFactory(EnterpriseCustomerFactory)
+    lrs_endpoint = 'https://lrs.example.com/xAPI'
+    key = 'lrs-user'
+    secret = 'lrs-password'
+
+
+class WebhookConfigurationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.WebhookEnterpriseCustomerConfiguration
+
+    enterprise_customer = factory.SubFactory(EnterpriseCustomerFactory)
+    url = 'https://hooks.example.com/completions'
+    signing_secret = 'whsec-0123456789abcdef0123456789abcdef'

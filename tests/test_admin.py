@@ -22,6 +22,8 @@ from test_utils.factories import (
     SapAuditFactory,
     SAPConfigurationFactory,
     UserFactory,
+    WebhookConfigurationFactory,
+    XAPIConfigurationFactory,
     consenting_enrollment,
 )
 
@@ -99,6 +101,10 @@ def _configuration_form(channel, customer, **changes):
             'oauth_api_path': 'oauth/token', 'completion_status_api_path': 'api/v2/completions'},
         'cornerstoneenterprisecustomerconfiguration': {
             'cornerstone_base_url': 'https://{subdomain}.csod.com', 'completion_status_api_path': '/progress'},
+        'xapienterprisecustomerconfiguration': {
+            'lrs_endpoint': 'https://lrs.example.com/xAPI', 'version': '1.0.3', 'activity_base_url': ''},
+        'webhookenterprisecustomerconfiguration': {
+            'url': 'https://hooks.example.com/completions', 'signing_secret': 'whsec-' + 'x' * 32, 'bearer_token': ''},
     }
     return {**common, **per_channel[channel], **changes}
 
@@ -108,6 +114,8 @@ BASE_URL_FIELD = {
     'degreedenterprisecustomerconfiguration': 'degreed_base_url',
     'degreed2enterprisecustomerconfiguration': 'degreed_base_url',
     'cornerstoneenterprisecustomerconfiguration': 'cornerstone_base_url',
+    'xapienterprisecustomerconfiguration': 'lrs_endpoint',
+    'webhookenterprisecustomerconfiguration': 'url',
 }
 
 
@@ -244,6 +252,8 @@ def _user_with(*codenames, staff=True):
     (SAPConfigurationFactory, 'sapsuccessfactorsenterprisecustomerconfiguration', ('key', 'secret')),
     (DegreedConfigurationFactory, 'degreedenterprisecustomerconfiguration', ('key', 'secret')),
     (Degreed2ConfigurationFactory, 'degreed2enterprisecustomerconfiguration', ('client_id', 'client_secret')),
+    (XAPIConfigurationFactory, 'xapienterprisecustomerconfiguration', ('key', 'secret')),
+    (WebhookConfigurationFactory, 'webhookenterprisecustomerconfiguration', ('signing_secret', 'bearer_token')),
 ])
 def test_a_view_only_user_sees_whether_secrets_are_set_never_their_values(client, factory, model_name, secrets):
     configuration = factory(**{secrets[0]: 'visible-client-id', secrets[1]: ''})
@@ -380,3 +390,27 @@ def test_send_again_sends_each_learner_to_the_selected_rows_configurations_only(
         ((learner.username, 'course-v1:edX+DemoX+Demo_2026'), {'configurations': [['SAP', configuration.pk]]})]
     assert 'Queued 1 learner run(s) to send again; 2 selected row(s) were skipped (sent or superseded).' in (
         response.content.decode())
+
+
+def test_a_webhook_signing_secret_shorter_than_32_characters_is_refused(staff_client, customer):
+    channel = 'webhookenterprisecustomerconfiguration'
+    form = _configuration_form(channel, customer, signing_secret='too-short')
+    response = staff_client.post(reverse(f'admin:enterprise_export_{channel}_add'), form)
+    assert response.status_code == 200 and 'at least 32 characters' in response.content.decode()
+    assert apps.get_model('enterprise_export', channel).objects.count() == 0
+
+
+@pytest.mark.parametrize(('factory', 'model_name', 'destination', 'secrets'), [
+    (XAPIConfigurationFactory, 'xapienterprisecustomerconfiguration', 'lrs_endpoint', ('key', 'secret')),
+    (WebhookConfigurationFactory, 'webhookenterprisecustomerconfiguration', 'url', ('signing_secret',)),
+])
+def test_a_new_destination_needs_the_secrets_typed_again(staff_client, factory, model_name, destination, secrets):
+    configuration = factory()
+    url = reverse(f'admin:enterprise_export_{model_name}_change', args=[configuration.pk])
+    form = _configuration_form(model_name, configuration.enterprise_customer, key='', secret='', signing_secret='',
+                               **{destination: 'https://elsewhere.example.net/x'})
+    response = staff_client.post(url, form)
+    assert response.status_code == 200 and 'errornote' in response.content.decode()
+    assert getattr(type(configuration).objects.get(), destination) == getattr(configuration, destination)
+    retyped = {name: 'whsec-' + 'y' * 32 for name in secrets}
+    assert staff_client.post(url, {**form, **retyped}).status_code == 302

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / 'enterprise_export'
 # Where a channel may be named: the registry, the models and their migrations, and the channels' own modules.
 CHANNEL_MODULES = {'channels.py', 'models.py', 'cornerstone.py', 'settings/common.py'} | {
     f'{folder}/{module}' for folder in ('exporters', 'clients', 'transmitters')
-    for module in ('sap_success_factors.py', 'degreed.py', 'degreed2.py', 'cornerstone.py')}
+    for module in ('sap_success_factors.py', 'degreed.py', 'degreed2.py', 'cornerstone.py', 'xapi.py', 'webhook.py')}
 
 
 def _channel_names():

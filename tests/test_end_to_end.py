@@ -1,12 +1,12 @@
 """
-End to end over real sockets: the demo stand-in plays the LMS and the four channels, the
+End to end over real sockets: the demo stand-in plays the LMS and the six channels, the
 command runs with eager Celery, and the audit rows and what each channel received are checked.
 """
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from demo.population import reported
+from demo.population import expected_identities, received_identities, reported
 from enterprise_export.models import (
     CornerstoneLearnerDataTransmissionAudit,
     Degreed2EnterpriseCustomerConfiguration,
@@ -14,6 +14,8 @@ from enterprise_export.models import (
     DegreedLearnerDataTransmissionAudit,
     SAPSuccessFactorsEnterpriseCustomerConfiguration,
     SapSuccessFactorsLearnerDataTransmissionAudit,
+    WebhookLearnerDataTransmissionAudit,
+    XAPILearnerDataTransmissionAudit,
     get_enrollment_model,
 )
 from enterprise_export.utils import get_course_key
@@ -76,6 +78,35 @@ def test_every_channel_gets_what_it_should(population, standin):
         assert model.objects.filter(status=200, error_message='').count() == len(received[channel])
         assert not model.objects.exclude(status=200).exists()
     assert output.splitlines()[-1].endswith('0 failed, 0 lms_errors, 0 configurations in error.')
+
+
+def test_the_lrs_and_the_webhook_get_each_reported_learner_once_and_recognise_a_resend(population, standin):
+    output = transmit()
+    received, expected = standin.channels.received, expected_identities(population)
+    for channel in ('XAPI', 'WEBHOOK'):
+        identities = [identity for payload in received[channel] for identity in received_identities(channel, payload)]
+        assert sorted(identities) == sorted(expected[channel])
+    assert {(payload['actor']['mbox'], payload['result']['success']) for payload in received['XAPI']} == {
+        (f'mailto:{learner.email}', learner.passes) for learner in of(population, 'XAPI') if reported(learner)}
+    assert {(payload['learner']['email'], payload['grade']['passed']) for payload in received['WEBHOOK']} == {
+        (learner.email, learner.passes) for learner in of(population, 'WEBHOOK') if reported(learner)}
+    assert output.splitlines()[-1].endswith('0 failed, 0 lms_errors, 0 configurations in error.')
+
+    # A run killed after the channels got the completions but before their rows were written: the
+    # rerun sends them again, and the LRS (409) and the receiver (its event ids) keep each once.
+    XAPILearnerDataTransmissionAudit.objects.all().delete()
+    WebhookLearnerDataTransmissionAudit.objects.all().delete()
+    again = transmit()
+    assert again.splitlines()[-1].endswith('0 failed, 0 lms_errors, 0 configurations in error.')
+    for channel, model in (('XAPI', XAPILearnerDataTransmissionAudit),
+                           ('WEBHOOK', WebhookLearnerDataTransmissionAudit)):
+        assert len(received[channel]) == len(expected[channel])
+        assert standin.channels.duplicates[channel] == len(expected[channel])
+        assert model.objects.count() == len(expected[channel])
+    assert set(XAPILearnerDataTransmissionAudit.objects.values_list('status', flat=True)) == {409}
+    third = transmit()  # 409 rows count as sent: nothing is sent again
+    assert standin.channels.duplicates['XAPI'] == len(expected['XAPI'])
+    assert third.splitlines()[-1].startswith('Total: 0 sent')
 
 
 def test_sap_admin_path_one_token_for_the_run(population, standin):

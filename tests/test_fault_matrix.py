@@ -24,6 +24,8 @@ from enterprise_export.models import (
     CornerstoneLearnerDataTransmissionAudit,
     DegreedLearnerDataTransmissionAudit,
     SapSuccessFactorsLearnerDataTransmissionAudit,
+    WebhookLearnerDataTransmissionAudit,
+    XAPILearnerDataTransmissionAudit,
 )
 
 pytestmark = pytest.mark.django_db
@@ -39,10 +41,14 @@ TARGETS = [
     ('Degreed completions', 'degreed', '/completion/', 'DEGREED'),
     ('Degreed token', 'degreed', '/oauth/token', 'DEGREED'),
     ('Cornerstone completions', 'csod', '/progress', 'CSOD'),
+    ('xAPI statements', 'xapi', '/statements', 'XAPI'),
+    ('Webhook events', 'webhook', '/', 'WEBHOOK'),
 ]
 AUDITS = {'SAP': (SapSuccessFactorsLearnerDataTransmissionAudit, 'sapsf_user_id'),
           'DEGREED': (DegreedLearnerDataTransmissionAudit, 'degreed_user_email'),
-          'CSOD': (CornerstoneLearnerDataTransmissionAudit, 'user_guid')}
+          'CSOD': (CornerstoneLearnerDataTransmissionAudit, 'user_guid'),
+          'XAPI': (XAPILearnerDataTransmissionAudit, 'xapi_user_email'),
+          'WEBHOOK': (WebhookLearnerDataTransmissionAudit, 'webhook_user_email')}
 
 
 @pytest.fixture

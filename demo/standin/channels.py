@@ -1,15 +1,22 @@
 """
 The channels' part of the stand-in: SAP SuccessFactors (the learner's and the admin path),
-Degreed (v1 and v2) and Cornerstone endpoints.
+Degreed (v1 and v2), Cornerstone, an xAPI Learning Record Store and a webhook receiver.
 
 Each checks credentials the way its channel does (SAP and Degreed: a Bearer token from their
-OAuth endpoint; Cornerstone: basic auth), keeps every completion it accepted in
-``received[channel]`` (Cornerstone's with the callback path and session token), counts the
-tokens it issued, and answers a failure to the completions a test or the demo chooses.
+OAuth endpoint; Cornerstone and the LRS: basic auth; the webhook: its signature, and its Bearer
+token when one is set), keeps every completion it accepted in ``received[channel]``
+(Cornerstone's with the callback path and session token), counts the tokens it issued, and
+answers a failure to the completions a test or the demo chooses. Like a real LRS, the LRS answers
+409 to a statement id it already holds (and keeps the first); the webhook receiver, as README's
+receiver does, acknowledges an event id it already holds without keeping it twice. Both count
+those in ``duplicates``.
 """
 
 import base64
+import hashlib
+import hmac
 import threading
+import time
 from collections import Counter, defaultdict
 
 from demo.standin.http import Answer, not_found
@@ -23,12 +30,18 @@ DEGREED2_COMPLETION_PATH = '/api/v2/completions'
 # The scope each Degreed API's token must be asked for.
 DEGREED_SCOPES = {'DEGREED': 'provider_completion', 'DEGREED2': 'completions:write'}
 CSOD_PROGRESS_SUFFIX = '/progress'
+XAPI_STATEMENTS_PATH = '/statements'
+# A webhook signature older than this is refused (a replay).
+WEBHOOK_TOLERANCE_SECONDS = 300
 
 DEFAULT_CREDENTIALS = {
     'SAP': ('sap-client-id', 'sap-client-secret'),
     'DEGREED': ('degreed-client-id', 'degreed-client-secret'),
     'DEGREED2': ('degreed2-client-id', 'degreed2-client-secret'),
     'CSOD': ('csod-user', 'csod-password'),
+    'XAPI': ('lrs-user', 'lrs-password'),
+    # The signing secret, and the Bearer token the receiver wants ('' : none).
+    'WEBHOOK': ('whsec-0123456789abcdef0123456789abcdef', ''),
 }
 
 
@@ -49,6 +62,7 @@ class ChannelsStandIn:
         self.tokens = Counter()
         self.failures = []
         self.issued = {}
+        self.duplicates = Counter()
 
     def fail(self, channel, status, body='', when=lambda payload: True):
         """Answer ``status`` with ``body`` to the completions of ``channel`` for which ``when(payload)`` holds."""
@@ -66,7 +80,34 @@ class ChannelsStandIn:
             if authorized and not request.query.get('sessionToken'):
                 return Answer(401, 'session expired')
             return self._completion('CSOD', request, authorized)
+        if channel == 'XAPI' and request.path == XAPI_STATEMENTS_PATH:
+            authorized = (request.header('Authorization') == basic_auth(*self.credentials['XAPI'])
+                          and bool(request.header('X-Experience-API-Version')))
+            return self._completion('XAPI', request, authorized)
+        if channel == 'WEBHOOK':
+            return self._completion('WEBHOOK', request, self._webhook_ok(request))
         return not_found()
+
+    def _holds(self, channel, payload):
+        """True when ``channel`` already holds an event of the payload's id (what it received is what it holds)."""
+        event_id = payload.get('id') if isinstance(payload, dict) else None
+        return event_id is not None and any(held.get('id') == event_id for held in self.received[channel])
+
+    def _webhook_ok(self, request):
+        """The signature is the receiver's secret's over ``{t}.{body}``, not too old; the Bearer token if one is set."""
+        signing_secret, bearer_token = self.credentials['WEBHOOK']
+        if bearer_token and request.header('Authorization') != f'Bearer {bearer_token}':
+            return False
+        try:
+            header = request.header('Enterprise-Export-Signature') or ''
+            parts = dict(item.split('=', 1) for item in header.split(','))
+            timestamp = int(parts['t'])
+        except (ValueError, KeyError):
+            return False
+        expected = hmac.new(signing_secret.encode(), f'{timestamp}.'.encode() + request.body,
+                            hashlib.sha256).hexdigest()
+        fresh = abs(time.time() - timestamp) <= WEBHOOK_TOLERANCE_SECONDS
+        return fresh and hmac.compare_digest(expected, parts.get('v1', ''))
 
     def _sap(self, request):
         if request.path == SAP_TOKEN_PATH:
@@ -144,5 +185,11 @@ class ChannelsStandIn:
             entry = {'url': f'{request.base_url}{request.path}?sessionToken={request.query["sessionToken"]}',
                      'payload': payload}
         with self._lock:
+            if channel in ('XAPI', 'WEBHOOK') and self._holds(channel, payload):
+                self.duplicates[channel] += 1
+                return (Answer(409, f"statement {payload['id']} already exists") if channel == 'XAPI'
+                        else Answer(200, {'status': 'duplicate'}))
             self.received[channel].append(entry)
+        if channel == 'XAPI':
+            return Answer(200, [payload.get('id')])
         return Answer(200, {'status': 'accepted'})

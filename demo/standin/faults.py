@@ -10,7 +10,7 @@ the moments (``time.monotonic()``) of the requests each channel accepted, for th
 
 A fault rule (a dict, from ``DEMO_STANDIN`` in the demo settings or ``POST /_control/faults``)::
 
-    {"target": "lms" | "sap" | "degreed" | "degreed2" | "csod" | "*",
+    {"target": "lms" | "sap" | "degreed" | "degreed2" | "csod" | "xapi" | "webhook" | "*",
      "kind": "429" | "500" | "malformed" | "timeout" | "reset",
               (malformed: the LMS answers 200 with a broken body; a channel does the work, then
               answers its status with a broken body)
@@ -26,7 +26,7 @@ from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 
 KINDS = ('429', '500', 'malformed', 'timeout', 'reset')
-TARGETS = ('lms', 'sap', 'degreed', 'degreed2', 'csod', '*')
+TARGETS = ('lms', 'sap', 'degreed', 'degreed2', 'csod', 'xapi', 'webhook', '*')
 
 
 @dataclass

@@ -2,12 +2,14 @@
 The stand-in over real HTTP: one threaded server on 127.0.0.1 (a free port by default).
 
 Parties live under path prefixes: ``/lms`` (LMS root: ``/lms/oauth2``, ``/lms/api/...``),
-``/sap``, ``/degreed``, ``/degreed2``, ``/csod/{subdomain}``. ``/_control`` resets it, sets faults and
+``/sap``, ``/degreed``, ``/degreed2``, ``/csod/{subdomain}``, ``/xapi`` (an LRS: ``/xapi/statements``),
+``/webhook``. ``/_control`` resets it, sets faults and
 latency, and reports what the channels received::
 
     POST /_control/reset
     POST /_control/faults     {"latency_ms": {"lms": 5}, "faults": [{"target": "lms", "kind": "500"}]}
-    GET  /_control/received   {"SAP": [...], "DEGREED": [...], "DEGREED2": [...], "CSOD": [...]}
+    GET  /_control/received   {"SAP": [...], "DEGREED": [...], "DEGREED2": [...], "CSOD": [...], "XAPI": [...],
+                               "WEBHOOK": [...]}
     GET  /_control/calls      LMS calls per endpoint
     GET  /_control/channels   requests per party (and 429s), tokens issued and completions received
                               per channel
@@ -30,7 +32,7 @@ from demo.standin.faults import Faults
 from demo.standin.http import Answer, Failure, Request, not_found
 from demo.standin.lms import LmsStandIn
 
-CHANNEL_PREFIXES = {'sap': 'SAP', 'degreed': 'DEGREED', 'degreed2': 'DEGREED2'}
+CHANNEL_PREFIXES = {'sap': 'SAP', 'degreed': 'DEGREED', 'degreed2': 'DEGREED2', 'xapi': 'XAPI', 'webhook': 'WEBHOOK'}
 
 
 class StandInServer:

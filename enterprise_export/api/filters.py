@@ -83,4 +83,4 @@ class TransmissionFilter(django_filters.FilterSet):
         return queryset if value == self.channel_code else queryset.none()
 
     def filter_status(self, queryset, name, value):
-        return queryset.filter(sent_q()) if value == SENT else queryset.exclude(sent_q())
+        return queryset.filter(sent_q(queryset.model)) if value == SENT else queryset.exclude(sent_q(queryset.model))

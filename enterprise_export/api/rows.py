@@ -80,7 +80,7 @@ class TransmissionRows:
     def _sort_keys(self):
         narrow = [rows.annotate(
             channel=Value(code, output_field=CharField()),
-            is_sent=Case(When(sent_q(), then=Value(1)), default=Value(0), output_field=IntegerField()),
+            is_sent=Case(When(sent_q(rows.model), then=Value(1)), default=Value(0), output_field=IntegerField()),
         ).values('id', 'channel', 'modified', 'is_sent').order_by() for code, rows in self.per_channel.items()]
         first, *others = narrow
         return first.union(*others, all=True).order_by(*self.ordering)

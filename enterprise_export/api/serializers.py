@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from enterprise_export.audits import FAILED, SENT, failure_reason, outcome
+from enterprise_export.channels import get_channel
 
 
 class TransmissionSerializer(serializers.Serializer):
@@ -25,11 +26,12 @@ class TransmissionSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.ChoiceField(choices=[SENT, FAILED]))
     def get_status(self, row):
-        return outcome(row['status'], row['error_message'])
+        return outcome(row['status'], row['error_message'], get_channel(row['channel']).audit_model)
 
     @extend_schema_field(serializers.CharField(help_text='Why it failed, for an operator; empty when sent.'))
     def get_reason(self, row):
-        return failure_reason(row['status'], row['error_message'], row['failure_kind'])
+        return failure_reason(row['status'], row['error_message'], row['failure_kind'],
+                              get_channel(row['channel']).audit_model)
 
 
 class ConfigurationSummarySerializer(serializers.Serializer):

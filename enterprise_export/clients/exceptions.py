@@ -93,3 +93,15 @@ class ChannelTokenError(ChannelError):
     def refused(self):
         """True when the channel refused the configuration's credentials (as opposed to being unreachable)."""
         return self.status in self.REFUSED_STATUSES
+
+
+class ChannelStopError(ChannelError):
+    """
+    The channel's answer means no further record of the configuration may be sent (a webhook
+    whose endpoint is gone): the record fails and the run stops with ``reason`` (records already
+    in flight finish). An operator must act before the next run can do better.
+    """
+
+    def __init__(self, status, message, reason, kind=None):
+        super().__init__(status, message, kind)
+        self.reason = reason

@@ -29,7 +29,7 @@ from functools import cached_property
 from django.db import connections, router, transaction
 
 from enterprise_export.audits import latest_transmitted_grades, sent_q
-from enterprise_export.clients.exceptions import ChannelError, ChannelTokenError
+from enterprise_export.clients.exceptions import ChannelError, ChannelStopError, ChannelTokenError
 from enterprise_export.failures import FailureKind
 from enterprise_export.outcomes import RunAbortedError
 from enterprise_export.utils import batched, get_course_key
@@ -59,7 +59,7 @@ class SendRun:
     which enrollments have failed rows, and the records in flight (sent, row not yet committed).
 
     ``send(records)`` returns once each record is answered and recorded; it raises
-    ``RunAbortedError`` when the channel refuses the credentials.
+    ``RunAbortedError`` when the channel refuses the credentials or says to stop.
     """
 
     def __init__(self, transmitter, summary, *, executor, width=1, dry_run=False):
@@ -168,11 +168,11 @@ class SendRun:
             return
         self._first_answered = True
         answered = [(self._in_flight.pop(future), future.result()) for future in done]
-        refused = self._record(answered)
+        stop_reason = self._record(answered)
         for record, _ in answered:
             self._free(record)
-        if refused is not None:
-            raise RunAbortedError(f'{self.transmitter.channel_code} credentials refused (HTTP {refused.status})')
+        if stop_reason is not None:
+            raise RunAbortedError(stop_reason)
 
     def _free(self, record):
         """The record's slot is free: the records held behind it go back to the front of the queue, in order."""
@@ -195,16 +195,16 @@ class SendRun:
     def _record(self, answered):
         """
         Record ``answered`` (``(record, (status, error))`` pairs), their rows in one transaction;
-        return the ``ChannelTokenError`` of refused credentials among them, if any.
+        return why the run must stop (refused credentials, or a channel that says to stop), if any.
         """
         if self.dry_run:
             for record, _ in answered:
                 self.summary.would_send.append(record)
                 self._sent_enrollments.add(record.enterprise_course_enrollment_id)
             return None
-        refused = None
+        stop_reason = None
         for record, (status, error) in answered:
-            refused = self._apply_answer(record, status, error) or refused
+            stop_reason = self._apply_answer(record, status, error) or stop_reason
         records = [record for record, _ in answered]
         with transaction.atomic(using=self._database):
             self._save(records)
@@ -219,10 +219,10 @@ class SendRun:
                 self._sent_enrollments.add(record.enterprise_course_enrollment_id)
             else:
                 self.summary.failed += 1
-        return refused
+        return stop_reason
 
     def _apply_answer(self, record, status, error):
-        """Put the answer on ``record``; return the ``ChannelTokenError`` if the channel refused the credentials."""
+        """Put the answer on ``record``; return why the run must stop when the answer means it (else None)."""
         if error is None:
             record.status, record.error_message, record.failure_kind = status, '', ''
             return None
@@ -234,12 +234,20 @@ class SendRun:
                 self.configuration_id, enrollment_id, record.course_id, error,
                 extra={'channel': self.transmitter.channel_code, 'enrollment_id': enrollment_id},
             )
-            return error if isinstance(error, ChannelTokenError) and error.refused else None
+            return self._stop_reason(error)
         record.status, record.failure_kind = None, FailureKind.UNEXPECTED
         record.error_message = f'{type(error).__name__} while sending (see the logs)'
         LOGGER.error('%s configuration %s: enrollment %s in %s could not be sent', self.transmitter.channel_code,
                      self.configuration_id, enrollment_id, record.course_id, exc_info=error,
                      extra={'channel': self.transmitter.channel_code})
+        return None
+
+    def _stop_reason(self, error):
+        """Why the run stops after ``error`` (a ``ChannelError``): refused credentials, a channel's stop; else None."""
+        if isinstance(error, ChannelTokenError) and error.refused:
+            return f'{self.transmitter.channel_code} credentials refused (HTTP {error.status})'
+        if isinstance(error, ChannelStopError):
+            return error.reason
         return None
 
     def _save(self, records):
@@ -286,4 +294,4 @@ class SendRun:
             plugin_configuration_id=self.configuration_id,
             enterprise_course_enrollment_id__in=list(enrollment_ids),
             subsection_id='', superseded=False,
-        ).exclude(sent_q())
+        ).exclude(sent_q(self.audit_model))

@@ -63,6 +63,17 @@ class IntegratedChannels:
         return original_model('cornerstone', 'CornerstoneEnterpriseCustomerConfiguration').objects.create(
             enterprise_customer=customer, active=True, **fields)
 
+    def xapi(self, customer, **fields):
+        fields = {'endpoint': 'https://lrs.example.com/xAPI/', 'version': '1.0.3', 'key': 'lrs-user',
+                  'secret': 'lrs-password', 'active': True, **fields}
+        return original_model('xapi', 'XAPILRSConfiguration').objects.create(enterprise_customer=customer, **fields)
+
+    def xapi_audit(self, configuration, enrollment, user, **fields):
+        """A completion statement's row as edx-enterprise's xAPI writes it: no configuration id, the percent grade."""
+        fields = {'user': user, 'user_email': user.email, 'grade': 0.9, 'plugin_configuration_id': None,
+                  'is_transmitted': False, **fields}
+        return self.audit('xapi', 'XAPILearnerDataTransmissionAudit', configuration, enrollment, **fields)
+
     @staticmethod
     def audit(app_label, name, configuration, enrollment, **fields):
         """An audit row as edx-enterprise writes it after a successful send (override to make others)."""

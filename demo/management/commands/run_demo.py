@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from demo.lms.rows import serve_rows
-from demo.population import API_USERNAME, channel_urls, point_configurations_at
+from demo.population import API_USERNAME, CUSTOMERS, channel_urls, point_configurations_at
 from demo.standin.server import StandInServer
 from enterprise_export.conf import get_setting
 
@@ -35,6 +35,10 @@ def masked_payload(channel, payload):
     if channel == 'DEGREED2':
         attributes = payload['data']['attributes']
         return {'data': {'attributes': {**attributes, 'user-id': mask(attributes['user-id'])}}}
+    if channel == 'XAPI':
+        return {**payload, 'actor': {**payload['actor'], 'mbox': f"mailto:{mask(payload['actor']['mbox'][7:])}"}}
+    if channel == 'WEBHOOK':
+        return {**payload, 'learner': {**payload['learner'], 'email': mask(payload['learner']['email'])}}
     url, _, _token = payload['url'].partition('?sessionToken=')
     return {'url': f'{url}?sessionToken=***', 'payload': [{**item, 'userGuid': mask(item['userGuid'])}
                                                           for item in payload['payload']]}
@@ -68,8 +72,10 @@ class Command(BaseCommand):
     def _show_received(self, server):
         received = server.channels.received
         self.stdout.write('What each channel received:')
-        for channel in ('SAP', 'DEGREED', 'DEGREED2', 'CSOD'):
-            self.stdout.write(f'  {channel}: {len(received[channel])} completions')
+        for _slug, _name, channel in CUSTOMERS:
+            duplicates = server.channels.duplicates[channel]
+            again = f' ({duplicates} sent again and recognised by their id)' if duplicates else ''
+            self.stdout.write(f'  {channel}: {len(received[channel])} completions{again}')
             for payload in received[channel][:PAYLOADS_SHOWN]:
                 self.stdout.write(f'    {json.dumps(masked_payload(channel, payload))}')
         if not any(received.values()):

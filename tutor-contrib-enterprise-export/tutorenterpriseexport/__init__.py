@@ -1,0 +1,1 @@
+"""Tutor plugin of enterprise-export (see README.rst beside this package)."""
