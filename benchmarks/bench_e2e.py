@@ -5,7 +5,8 @@ against the demo stand-in in a process of its own (LMS at 5 ms, channels at 20 m
 Population: N enrollments per configuration over 20 runs (the mix of ``bench_export``: half
 instructor-paced, one learner in five not passing), all consenting; every learner has a SAP
 user id, an email and a Cornerstone identity. Channels: ``SAP`` (a token per learner),
-``SAP-admin`` (``prevent_self_submit_grades``: one token), ``DEGREED``, ``DEGREED2``, ``CSOD``.
+``SAP-admin`` (``prevent_self_submit_grades``: one token), ``DEGREED``, ``DEGREED2``, ``CSOD``,
+``XAPI``, ``WEBHOOK``.
 ``requests_per_minute`` is 0 (no limit) except in the rate case.
 
 For each case one JSON line: wall seconds, seconds the sender waited on the export vs the rest
@@ -38,10 +39,11 @@ import urllib.request
 
 from benchmarks.bench_export import HERE, django_setup
 
-CHANNEL_CASES = ['SAP', 'SAP-admin', 'DEGREED', 'DEGREED2', 'CSOD']
+CHANNEL_CASES = ['SAP', 'SAP-admin', 'DEGREED', 'DEGREED2', 'CSOD', 'XAPI', 'WEBHOOK']
 DEFAULT_SIZES = [2000, 20000]
 IDP = 'bench-idp'
-TARGETS = {'SAP': 'sap', 'DEGREED': 'degreed', 'DEGREED2': 'degreed2', 'CSOD': 'csod'}
+TARGETS = {'SAP': 'sap', 'DEGREED': 'degreed', 'DEGREED2': 'degreed2', 'CSOD': 'csod', 'XAPI': 'xapi',
+           'WEBHOOK': 'webhook'}
 
 
 def channel_code(case):
@@ -110,6 +112,12 @@ def configure(case, customer, standin_url, requests_per_minute):
         return models.Degreed2EnterpriseCustomerConfiguration.objects.create(
             degreed_base_url=f'{standin_url}/degreed2', client_id='degreed2-client-id',
             client_secret='degreed2-client-secret', **common)
+    if code == 'XAPI':
+        return models.XAPIEnterpriseCustomerConfiguration.objects.create(
+            lrs_endpoint=f'{standin_url}/xapi', key='lrs-user', secret='lrs-password', **common)
+    if code == 'WEBHOOK':
+        return models.WebhookEnterpriseCustomerConfiguration.objects.create(
+            url=f'{standin_url}/webhook', signing_secret='whsec-0123456789abcdef0123456789abcdef', **common)
     return models.CornerstoneEnterpriseCustomerConfiguration.objects.create(
         cornerstone_base_url=f'{standin_url}/csod/{{subdomain}}', key='csod-user', secret='csod-password', **common)
 

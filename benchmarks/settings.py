@@ -19,3 +19,5 @@ LOGGING = {'version': 1, 'disable_existing_loggers': False,
            'loggers': {'enterprise_export': {'level': 'CRITICAL'}}}
 BACKEND_SERVICE_EDX_OAUTH2_KEY = 'bench-client-id'  # benchmarks.standin_process.CLIENT
 BACKEND_SERVICE_EDX_OAUTH2_SECRET = 'bench-client-secret'
+# The benchmarks' LMS is the stand-in process over HTTP (bench_sources.py asks for the database source itself).
+ENTERPRISE_EXPORT_LMS_SOURCE = 'api'

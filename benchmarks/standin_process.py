@@ -54,7 +54,8 @@ def main():
                               end='2026-03-01T00:00:00Z')
     fill(server.lms, 'bench', options.enrollments, options.idp)
     fill(server.lms, 'ref', options.reference, options.idp)
-    channel_latency = {target: options.channel_latency_ms for target in ('sap', 'degreed', 'degreed2', 'csod')}
+    channel_latency = {target: options.channel_latency_ms for target in ('sap', 'degreed', 'degreed2', 'csod',
+                                                                            'xapi', 'webhook')}
     server.faults.configure({'latency_ms': {'lms': options.latency_ms, **channel_latency}})
     with server:
         print(server.url, flush=True)
