@@ -173,9 +173,46 @@ def wait_for(condition, timeout, interval=0.05, what='condition'):
     raise AssertionError(f'timed out after {timeout} s waiting for {what}')
 
 
+class RedisServer:
+    """
+    A ``redis-server`` of the test's own on a free port of 127.0.0.1 (no persistence: a restart
+    starts it empty, as a Redis without RDB or AOF comes back). ``url`` is its URL, ``client`` a
+    redis-py client of the test's; ``stop()``, ``start()`` and ``restart()`` stop and start it on the
+    same port, so that the clients connected to it (a worker, a result backend) must reconnect to
+    the same URL.
+    """
+
+    def __init__(self, binary, redis_module, folder):
+        self.binary, self.folder = binary, folder
+        self.port = free_port()
+        self.url = f'redis://127.0.0.1:{self.port}/0'
+        self.client = redis_module.Redis.from_url(self.url, socket_timeout=1, socket_connect_timeout=1)
+        self.process = None
+
+    def start(self):
+        # The port was free when chosen; a restart takes it again once the old process has let it go.
+        self.process = subprocess.Popen([self.binary, '--bind', '127.0.0.1', '--port', str(self.port), '--save', '',
+                                         '--appendonly', 'no', '--dir', str(self.folder)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for(lambda: self.process.poll() is None and _pings(self.client), 20, what='redis-server')
+        return self
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+        self.process = None
+
+    def restart(self, down_seconds=1.0):
+        """Stop the server, leave it down ``down_seconds``, start it again on the same port."""
+        self.stop()
+        time.sleep(down_seconds)
+        self.start()
+
+
 @contextmanager
 def redis_server(tmp_path):
-    """A ``redis-server`` of the test's own on a free port of 127.0.0.1; yields its URL."""
+    """A ``redis-server`` of the test's own (a started ``RedisServer``: ``.url``, ``.restart()``)."""
     binary = shutil.which('redis-server')
     require(binary is not None, 'redis-server is not installed (apt-get install redis-server)')
     try:
@@ -183,18 +220,11 @@ def redis_server(tmp_path):
     except ImportError:
         redis = None
     require(redis is not None, 'the redis package is not installed (pip install -r requirements/servers.txt)')
-    port = free_port()
-    process = subprocess.Popen([binary, '--bind', '127.0.0.1', '--port', str(port), '--save', '',
-                                '--appendonly', 'no', '--dir', str(tmp_path)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f'redis://127.0.0.1:{port}/0'
+    server = RedisServer(binary, redis, tmp_path)
     try:
-        client = redis.Redis.from_url(url)
-        wait_for(lambda: _pings(client), 20, what='redis-server')
-        yield url
+        yield server.start()
     finally:
-        process.terminate()
-        process.wait(10)
+        server.stop()
 
 
 def _pings(client):
@@ -220,12 +250,21 @@ def celery_worker(env, log_path, concurrency=3):
     try:
         yield process
     finally:
-        os.killpg(process.pid, signal.SIGTERM)
+        _signal_group(process, signal.SIGTERM)
         try:
             process.wait(30)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            _signal_group(process, signal.SIGKILL)
             process.wait(10)
+        # A worker that died (or was told to stop) may leave pool children behind in its group.
+        _signal_group(process, signal.SIGKILL)
+
+
+def _signal_group(process, signum):
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:  # the whole group has already gone
+        pass
 
 
 def recorded_as_sent(database):
