@@ -93,8 +93,8 @@ class LmsSession(OAuthAPIClient):
     """
 
     def _ensure_authentication(self):
-        retries = get_setting('ENTERPRISE_EXPORT_LMS_RETRIES')
-        for attempt in range(retries + 1):
+        retries, attempt = get_setting('ENTERPRISE_EXPORT_LMS_RETRIES'), 0
+        while True:
             try:
                 return super()._ensure_authentication()
             except (requests.ConnectionError, requests.HTTPError) as error:
@@ -103,10 +103,10 @@ class LmsSession(OAuthAPIClient):
                 if attempt == retries or (response is not None and status not in TOKEN_RETRIED_STATUSES):
                     raise
                 wait = retry_after_seconds(response, attempt + 1) if status == 429 else 0.5 * 2 ** attempt
+                attempt += 1
                 LOGGER.warning('LMS token request failed (%s); asking again in %.1f s',
-                               status or type(error).__name__, wait, extra={'attempt': attempt + 1})
+                               status or type(error).__name__, wait, extra={'attempt': attempt})
                 time.sleep(min(wait, TOKEN_MAX_WAIT))
-        return None
 
 
 class LmsAdapter(HTTPAdapter):

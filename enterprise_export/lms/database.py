@@ -207,7 +207,8 @@ class ChunkRows:
             exclude={'status__in': AUDIT_CERTIFICATE_STATUSES})
 
     def _by_learner(self, model, course_ids, *fields, exclude=None):
-        course_ids = [course_id for course_id in self.course_ids if course_id in set(course_ids)]
+        wanted = set(course_ids)
+        course_ids = [course_id for course_id in self.course_ids if course_id in wanted]
         if not course_ids or not self.user_ids:
             return {}
         rows = model.objects.using(self.using).filter(course_id__in=course_ids, user_id__in=self.user_ids)
