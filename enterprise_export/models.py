@@ -362,6 +362,10 @@ class BaseLearnerDataTransmissionAudit(models.Model):
         default=False,
         help_text="A failed run-id row whose enrollment's course-key record was sent since: no longer a failure.",
     )
+    run_id = models.UUIDField(
+        null=True, blank=True, db_index=True,
+        help_text='The run that last sent this record or recorded its answer (see the transmission runs).',
+    )
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -734,6 +738,39 @@ class ConfigurationLock(models.Model):
 
     def __str__(self):
         return f'lock of {self.channel_code} configuration {self.configuration_id} until {self.expires_at}'
+
+
+class TransmissionRun(models.Model):
+    """
+    One run of one channel configuration (SPEC 21): written when it starts, completed when it ends.
+
+    Every run of either task and every resend is one, a locked one included (``error`` is then
+    ``locked``); dry runs are not. A run that died shows no ``finished``. The audit rows it
+    inserted or updated carry its ``run_id``.
+    """
+
+    run_id = models.UUIDField(unique=True, editable=False)
+    channel = models.CharField(max_length=20, help_text='The channel code (SAP, DEGREED2, CSOD, ...).')
+    configuration_id = models.PositiveIntegerField()
+    enterprise_customer = models.ForeignKey(
+        settings.ENTERPRISE_EXPORT_CUSTOMER_MODEL, on_delete=models.CASCADE,
+        related_name='enterprise_export_runs', related_query_name='enterprise_export_run',
+    )
+    started = models.DateTimeField(db_index=True)
+    finished = models.DateTimeField(null=True, blank=True, help_text='Empty while running, or when the run died.')
+    sent = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    lms_errors = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True, default='', help_text='Why the whole run stopped or did nothing; empty: none.')
+
+    class Meta:
+        ordering = ['-started']
+        indexes = [models.Index(fields=['channel', 'configuration_id', '-started'], name='ee_run_configuration_last')]
+        verbose_name = 'transmission run'
+
+    def __str__(self):
+        return f'{self.channel} configuration {self.configuration_id} run {self.run_id}'
 
 
 # The LMS's own tables, read by the database source (SPEC 18): declared here so that they are
