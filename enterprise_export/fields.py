@@ -1,11 +1,11 @@
 """
-Model fields of enterprise_export: channel secrets encrypted at rest (SPEC 16).
+Model fields of enterprise_export: channel secrets and learners' session tokens encrypted at rest (SPEC 16, 19).
 
 A secret is stored as a Fernet token (AES-128-CBC with an HMAC-SHA256, from ``cryptography``)
 made with the first key of ``ENTERPRISE_EXPORT_SECRET_KEYS``; it is read with whichever of
 those keys made it, so a new key is put first and the old ones are kept until every row has
 been saved again (each save encrypts with the newest key; ``manage.py rotate_channel_secrets``
-saves them all).
+writes them all again, ``encrypt_again``).
 """
 
 import base64
@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
+from django.db import models, router, transaction
 
 from enterprise_export import validators
 from enterprise_export.conf import get_setting
@@ -31,6 +31,9 @@ TOKEN_PREFIX = 'gAAAAA'
 # What a page shows of a secret (SPEC 20): its state, never its value.
 SECRET_SET, SECRET_NOT_SET, SECRET_UNREADABLE = 'set', 'not set', 'unreadable'
 SECRET_UNREADABLE_ERROR = 'channel secret unreadable with the configured keys'
+# What follows when a configuration's secret cannot be decrypted; a model whose secrets mean
+# something else (a learner's session token) says so in its ``unreadable_secret_effect``.
+UNREADABLE_CONFIGURATION_EFFECT = 'its configuration does not run until it is typed again'
 
 
 class UnreadableSecret(str):
@@ -112,9 +115,10 @@ class EncryptedCharField(models.CharField):
             return decrypt(value)
         except InvalidToken:
             # Never the value itself: it may be a secret in clear or another key's token.
-            LOGGER.error('A channel secret cannot be decrypted with ENTERPRISE_EXPORT_SECRET_KEYS '
-                         '(was the key that made it removed?); its configuration does not run until it is '
-                         'typed again', extra={'table': self.model._meta.db_table, 'field': self.name})
+            LOGGER.error('A secret (%s of %s) cannot be decrypted with ENTERPRISE_EXPORT_SECRET_KEYS '
+                         '(was the key that made it removed?); %s', self.name, self.model._meta.verbose_name,
+                         getattr(self.model, 'unreadable_secret_effect', UNREADABLE_CONFIGURATION_EFFECT),
+                         extra={'table': self.model._meta.db_table, 'field': self.name})
             return UnreadableSecret(value)
 
     def get_prep_value(self, value):
@@ -129,6 +133,32 @@ class EncryptedCharField(models.CharField):
 def encrypted_field_names(model):
     """The names of ``model``'s encrypted fields (its channel secrets)."""
     return [field.name for field in model._meta.concrete_fields if isinstance(field, EncryptedCharField)]
+
+
+def encrypt_again(queryset, batch_size=1000):
+    """
+    Write the secrets (encrypted fields) of ``queryset``'s rows again with the newest key,
+    ``batch_size`` rows per transaction, each batch locked while it is written; nothing else of
+    a row changes (not even its ``auto_now`` date). A row with a secret that no key decrypts is
+    left as it is: its token may still be opened by a key about to be dropped, so it is reported.
+
+    Returns ``(written, unreadable)``: how many rows were written, and the ids of those left.
+    """
+    model = queryset.model
+    names = encrypted_field_names(model)
+    rows = queryset.only('pk', *names).order_by('pk')
+    written, unreadable, last_pk = 0, [], None
+    while True:
+        with transaction.atomic(using=router.db_for_write(model)):
+            pending = rows if last_pk is None else rows.filter(pk__gt=last_pk)
+            batch = list(pending.select_for_update()[:batch_size])
+            if not batch:
+                return written, unreadable
+            left = [row.pk for row in batch if unreadable_secret_names(row)]
+            model._base_manager.bulk_update([row for row in batch if row.pk not in left], names)
+        written += len(batch) - len(left)
+        unreadable += left
+        last_pk = batch[-1].pk
 
 
 def secret_state(value):

@@ -575,7 +575,9 @@ class CornerstoneLearnerIdentity(models.Model):
     course_id = models.CharField(max_length=255, validators=[validators.validate_course_key],
                                  help_text='The course key.')
     user_guid = models.CharField(max_length=255)
-    session_token = models.CharField(max_length=255)
+    session_token = EncryptedCharField(
+        max_length=255, help_text="The learner's Cornerstone session, from the launch (encrypted at rest).",
+    )
     callback_url = models.CharField(max_length=255, validators=[validators.validate_callback_url])
     subdomain = models.CharField(max_length=63, validators=[validators.validate_subdomain])
     modified = models.DateTimeField(auto_now=True)
@@ -583,6 +585,9 @@ class CornerstoneLearnerIdentity(models.Model):
     # What the admin lists, and what it never shows (a credential of the learner's Cornerstone session).
     listed_fields = ('id', 'enterprise_customer_user', 'course_id', 'subdomain', 'modified')
     credential_fields = ('session_token',)
+    # What an operator reads in the log when no key of ENTERPRISE_EXPORT_SECRET_KEYS decrypts a token.
+    unreadable_secret_effect = ("the learner's Cornerstone records fail until they launch the course from "
+                                'Cornerstone again (or the key that made it is put back)')
 
     class Meta:
         unique_together = [('enterprise_customer_user', 'course_id')]

@@ -86,6 +86,7 @@ class TransmissionSummary:
     lms_errors: int = 0
     error: str | None = None
     would_send: list = field(default_factory=list)
+    run_id: str | None = None  # the recorded run's (SPEC 19); None for a dry run
 
     def as_dict(self):
         return {'channel': self.channel, 'configuration_id': self.configuration_id,

@@ -9,6 +9,7 @@ import logging
 from celery import shared_task
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from edx_django_utils.monitoring import set_code_owner_attribute
 
 from enterprise_export.channels import CHANNELS, get_channel
 from enterprise_export.conf import get_setting
@@ -16,6 +17,7 @@ from enterprise_export.exporters.request import ExportRequest
 from enterprise_export.locks import configuration_lock
 from enterprise_export.models import get_customer_user_model
 from enterprise_export.outcomes import TransmissionSummary
+from enterprise_export.runs import RecordedRun
 
 LOGGER = logging.getLogger(__name__)
 
@@ -23,6 +25,7 @@ LOCKED = 'locked'
 
 
 @shared_task(name='enterprise_export.tasks.transmit_learner_data')
+@set_code_owner_attribute
 def transmit_learner_data(username, channel_code, channel_pk):
     """
     Export and send every learner's data of one channel configuration; return its summary.
@@ -35,24 +38,37 @@ def transmit_learner_data(username, channel_code, channel_pk):
     configuration = channel.configuration_model.objects.select_related('enterprise_customer').get(pk=channel_pk)
     with configuration_lock(channel.code, configuration.pk) as held:
         if not held:
-            LOGGER.warning('%s configuration %s: another run holds its lock; nothing sent', channel.code,
-                           configuration.pk, extra={'channel': channel.code, 'configuration_id': configuration.pk})
-            return TransmissionSummary(channel.code, configuration.pk, configuration.enterprise_customer.slug,
-                                       error=LOCKED).as_dict()
+            return locked_run(channel.code, configuration).as_dict()
         summary = channel.build_transmitter(configuration).transmit(channel.build_exporter(user, configuration))
     return summary.as_dict()
 
 
+def locked_run(channel_code, configuration, run_id=None):
+    """Record a run that found the configuration locked (nothing sent); return its summary (``error: locked``)."""
+    LOGGER.warning('%s configuration %s: another run holds its lock; nothing sent', channel_code, configuration.pk,
+                   extra={'channel': channel_code, 'configuration_id': configuration.pk})
+    run = RecordedRun(channel_code, configuration, run_id).start()
+    summary = TransmissionSummary(channel_code, configuration.pk, configuration.enterprise_customer.slug,
+                                  error=LOCKED, run_id=str(run.run_id))
+    run.finish(summary)
+    return summary
+
+
 @shared_task(bind=True, name='enterprise_export.tasks.transmit_single_learner_data', max_retries=None)
-def transmit_single_learner_data(self, username, course_run_id, configurations=None):
+@set_code_owner_attribute
+def transmit_single_learner_data(self, username, course_run_id, configurations=None, run_id=None):
     """
     Send one learner's result in one run to every active configuration of their active customers.
 
     Queued when the LMS says the learner passed; the export still asks the LMS, which wins.
     A configuration whose lock another run holds is not sent alongside it: the task is retried
     later (``ENTERPRISE_EXPORT_LOCK_RETRY_SECONDS``) for those configurations only
-    (``configurations``: ``[channel code, configuration id]`` pairs; None: all).
+    (``configurations``: ``[channel code, configuration id]`` pairs; None: all). ``run_id``
+    names the run of the one configuration ``configurations`` then gives (the admin's "send
+    again" tells it before the task runs); each configuration's run gets a new one otherwise.
     """
+    if run_id is not None and (configurations is None or len(configurations) != 1):
+        raise ValueError('run_id names the run of one configuration: give exactly one in configurations')
     learner_user = get_user_model().objects.filter(username=username).first()
     if learner_user is None:
         LOGGER.warning('Single-learner transmission for an unknown user', extra={'course_id': course_run_id})
@@ -62,17 +78,21 @@ def transmit_single_learner_data(self, username, course_run_id, configurations=N
     for channel, configuration in _learner_configurations(learner_user, wanted):
         with configuration_lock(channel.code, configuration.pk) as held:
             if not held:
+                locked_run(channel.code, configuration, run_id)
                 locked.append([channel.code, configuration.pk])
                 continue
             exporter = channel.build_exporter(_worker_user(configuration), configuration)
             request = ExportRequest(learner=learner_user, course_run_id=course_run_id,
                                     grade=exporter.grade_passing, is_passing=True, completed_date=timezone.now())
-            summary = channel.build_transmitter(configuration).transmit(exporter, request)
+            summary = channel.build_transmitter(configuration).transmit(exporter, request, run_id=run_id)
         summaries.append(summary.as_dict())
     if locked:
         LOGGER.info('Single-learner transmission: %s configurations locked by another run; retrying later',
                     len(locked), extra={'course_id': course_run_id})
-        raise self.retry(kwargs={'username': username, 'course_run_id': course_run_id, 'configurations': locked},
+        retried = {'username': username, 'course_run_id': course_run_id, 'configurations': locked}
+        if run_id is not None:
+            retried['run_id'] = run_id  # the run the operator was told about is this one, once retried
+        raise self.retry(kwargs=retried,
                          countdown=int(get_setting('ENTERPRISE_EXPORT_LOCK_RETRY_SECONDS')),
                          max_retries=int(get_setting('ENTERPRISE_EXPORT_LOCK_MAX_RETRIES')))
     return summaries

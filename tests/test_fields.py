@@ -115,7 +115,8 @@ def test_rotate_channel_secrets_writes_every_secret_with_the_newest_key(settings
     settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['new key', 'old key']
     out = io.StringIO()
     call_command('rotate_channel_secrets', stdout=out)
-    assert out.getvalue().strip() == '3 configuration(s) written again with the newest key.'
+    assert out.getvalue().strip() == ('3 configuration(s) and 0 learner session token(s) written again with the '
+                                      'newest key.')
     settings.ENTERPRISE_EXPORT_SECRET_KEYS = ['new key']
     assert [type(configuration).objects.get(pk=configuration.pk).secret for configuration in configurations] == [
         'secret-0', 'secret-1', 'secret-2']

@@ -35,6 +35,8 @@ DEFAULTS = {
     # at most this many times.
     'ENTERPRISE_EXPORT_LOCK_RETRY_SECONDS': 300,
     'ENTERPRISE_EXPORT_LOCK_MAX_RETRIES': 24,
+    # prune_transmission_runs deletes the runs (the admin's transmission runs) started more than this many days ago.
+    'ENTERPRISE_EXPORT_RUN_RETENTION_DAYS': 90,
     # Keys of the channel secrets' encryption, newest first; None: one key derived from SECRET_KEY.
     'ENTERPRISE_EXPORT_SECRET_KEYS': None,
     # Where the LMS's answers come from (SPEC 18): 'api' (its REST APIs, over HTTP) or 'database'

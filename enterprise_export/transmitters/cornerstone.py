@@ -4,12 +4,17 @@ from django.db.models import F
 
 from enterprise_export.clients.exceptions import ChannelError
 from enterprise_export.failures import FailureKind
+from enterprise_export.fields import UnreadableSecret
 from enterprise_export.models import CornerstoneLearnerDataTransmissionAudit, CornerstoneLearnerIdentity
 from enterprise_export.transmitters.learner_data import LearnerTransmitter
 from enterprise_export.utils import from_epoch_milliseconds
 
 # Cornerstone answers 401 to a progress whose session token expired (SPEC 6).
 SESSION_EXPIRED_STATUS = 401
+# Why a learner with an identity is not sent: no usable session token (the audit row's error message).
+UNREADABLE_SESSION_TOKEN = ('Cornerstone session token unreadable with the configured keys: the learner must '
+                            'launch the course from Cornerstone again (or the key that made it be put back)')
+NO_SESSION_TOKEN = 'no Cornerstone session token: the learner must launch the course from Cornerstone again'
 
 
 class CornerstoneLearnerTransmitter(LearnerTransmitter):
@@ -32,6 +37,12 @@ class CornerstoneLearnerTransmitter(LearnerTransmitter):
         identity = record.cornerstone_identity
         if identity is None:
             raise ChannelError(None, 'no Cornerstone identity: the learner must launch the course from Cornerstone',
+                               FailureKind.NO_IDENTITY)
+        if not identity.session_token:
+            # No key decrypts it (or none was ever saved): a call without it would only be refused. The learner's
+            # next launch brings a new one, as it does when no identity is known at all.
+            unreadable = isinstance(identity.session_token, UnreadableSecret)
+            raise ChannelError(None, UNREADABLE_SESSION_TOKEN if unreadable else NO_SESSION_TOKEN,
                                FailureKind.NO_IDENTITY)
         payload = [{
             'courseId': record.course_id,

@@ -20,6 +20,7 @@ from enterprise_export.conf import get_setting
 from enterprise_export.exporters.request import EVERY_LEARNER
 from enterprise_export.fields import SECRET_UNREADABLE_ERROR, unreadable_secret_names
 from enterprise_export.outcomes import RunAbortedError, TransmissionSummary
+from enterprise_export.runs import RecordedRun
 from enterprise_export.transmitters.base import Transmitter
 from enterprise_export.transmitters.sending import AUDIT_KEY_FIELDS, SendRun
 from enterprise_export.workers import Workers
@@ -42,18 +43,33 @@ class LearnerTransmitter(Transmitter):
     completions_only = False
     batch_size = 100
 
-    def transmit(self, exporter, request=EVERY_LEARNER, *, dry_run=False):
+    def transmit(self, exporter, request=EVERY_LEARNER, *, dry_run=False, force=False, run_id=None):
         """
         Export (``request``: an ``ExportRequest``, every learner by default) and send every
         record; return a ``TransmissionSummary``.
 
-        With ``dry_run``, nothing is sent or saved: the rules are applied as if every send
-        succeeded, and the records that would be sent are in ``summary.would_send``. A run that
-        cannot do its job at all (credentials refused), or that an error stopped mid-way (the
-        database went away), stops and says why in ``summary.error``, beside what it did before.
+        The run is recorded (a ``TransmissionRun`` under ``run_id``, a new one by default), and
+        every audit row it writes carries its id. ``force`` sends records already sent with the
+        same grade too (a resend on request). With ``dry_run``, nothing is sent or saved and no
+        run is recorded: the rules are applied as if every send succeeded, and the records that
+        would be sent are in ``summary.would_send``. A run that cannot do its job at all
+        (credentials refused), or that an error stopped mid-way (the database went away), stops
+        and says why in ``summary.error``, beside what it did before.
         """
         configuration = self.enterprise_configuration
         summary = TransmissionSummary(self.channel_code, configuration.pk, configuration.enterprise_customer.slug)
+        if dry_run:
+            return self._transmit(exporter, request, summary, dry_run=True, force=force)
+        run = RecordedRun(self.channel_code, configuration, run_id).start()
+        summary.run_id = str(run.run_id)
+        try:
+            self._transmit(exporter, request, summary, dry_run=False, force=force)
+        finally:
+            run.finish(summary)
+        return summary
+
+    def _transmit(self, exporter, request, summary, *, dry_run, force):
+        configuration = self.enterprise_configuration
         extra = {'channel': self.channel_code, 'configuration_id': configuration.pk}
         unreadable = unreadable_secret_names(configuration)
         if unreadable:
@@ -64,7 +80,7 @@ class LearnerTransmitter(Transmitter):
             return summary
         width = 1 if dry_run else get_setting('ENTERPRISE_EXPORT_CHANNEL_CONCURRENCY')
         executor = self.send_executor(width)
-        sends = SendRun(self, summary, executor=executor, width=width, dry_run=dry_run)
+        sends = SendRun(self, summary, executor=executor, width=width, dry_run=dry_run, force=force)
         records = exporter.export(request)
         progress = tqdm(records, desc=f'{self.channel_code} configuration {configuration.pk}', unit=' records',
                         disable=None, leave=False)
@@ -87,11 +103,12 @@ class LearnerTransmitter(Transmitter):
         if lms_failures is not None:
             summary.lms_errors = lms_failures.failed
             summary.error = summary.error or lms_failures.error
-        LOGGER.info(
-            '%s configuration %s: %s sent, %s skipped, %s failed, %s lms_errors, error: %s%s', self.channel_code,
-            configuration.pk, summary.sent, summary.skipped, summary.failed, summary.lms_errors, summary.error,
-            ' (dry run)' if dry_run else '', extra=extra,
-        )
+        if dry_run:
+            LOGGER.info(
+                '%s configuration %s (dry run): %s would be sent, %s skipped, %s lms_errors, error: %s',
+                self.channel_code, configuration.pk, len(summary.would_send), summary.skipped, summary.lms_errors,
+                summary.error, extra=extra,
+            )
         return summary
 
     def is_sendable(self, record):

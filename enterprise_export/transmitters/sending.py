@@ -32,7 +32,7 @@ from enterprise_export.audits import latest_transmitted_grades, sent_q
 from enterprise_export.clients.exceptions import ChannelError, ChannelStopError, ChannelTokenError
 from enterprise_export.failures import FailureKind
 from enterprise_export.outcomes import RunAbortedError
-from enterprise_export.utils import batched, get_course_key
+from enterprise_export.utils import batched
 
 LOGGER = logging.getLogger(__name__)
 
@@ -62,12 +62,14 @@ class SendRun:
     ``RunAbortedError`` when the channel refuses the credentials or says to stop.
     """
 
-    def __init__(self, transmitter, summary, *, executor, width=1, dry_run=False):
+    def __init__(self, transmitter, summary, *, executor, width=1, dry_run=False, force=False):
         self.transmitter = transmitter
         self.summary = summary
         self.executor = executor
         self.width = width
         self.dry_run = dry_run
+        self.force = force  # a resend on request: what was sent with the same grade is sent again
+        self.run_id = summary.run_id
         self.audit_model = transmitter.audit_model
         self.configuration_id = transmitter.enterprise_configuration.pk
         self._database = router.db_for_write(self.audit_model)
@@ -78,7 +80,7 @@ class SendRun:
         self._held = defaultdict(deque)  # enrollment id -> its records waiting for the one in flight
         self._sent_grades = {}  # enrollment id -> the grade it was last sent with (when its batch was read)
         self._sent_enrollments = set()  # enrollments whose course-key record this run sent
-        self._with_failed_rows = set()  # enrollments with a failed row nothing superseded (before their batch)
+        self._with_failed_rows = set()  # enrollments with a failed course-level row nothing superseded
         self._last_enrollment = None  # of the last record read: its next records may be in the next batch
         self._first_answered = False
 
@@ -147,7 +149,8 @@ class SendRun:
         enrollment_id = record.enterprise_course_enrollment_id
         if not self.transmitter.is_sendable(record):
             return False
-        if enrollment_id in self._sent_grades and self._sent_grades[enrollment_id] == record.grade:
+        already_sent = enrollment_id in self._sent_grades and self._sent_grades[enrollment_id] == record.grade
+        if already_sent and not self.force:
             return False
         # The course-key record of this enrollment was just sent: its run-id record is not.
         return enrollment_id not in self._sent_enrollments
@@ -212,13 +215,15 @@ class SendRun:
                 if isinstance(error, ChannelError):
                     self.transmitter.handle_failure(record, error)
                 elif record.sent_successfully:
-                    self._supersede_failed_run_rows(record)
+                    self._supersede_other_failed_rows(record)
         for record in records:
             if record.sent_successfully:
                 self.summary.sent += 1
                 self._sent_enrollments.add(record.enterprise_course_enrollment_id)
             else:
                 self.summary.failed += 1
+                if not record.subsection_id:
+                    self._with_failed_rows.add(record.enterprise_course_enrollment_id)
         return stop_reason
 
     def _apply_answer(self, record, status, error):
@@ -261,6 +266,7 @@ class SendRun:
         for record in records:
             record.plugin_configuration_id = self.configuration_id
             record.superseded = False
+            record.run_id = self.run_id
         features = connections[self._database].features
         unique_fields = list(AUDIT_KEY_FIELDS) if features.supports_update_conflicts_with_target else None
         self.audit_model.objects.using(self._database).bulk_create(
@@ -275,15 +281,16 @@ class SendRun:
             if not audit_field.primary_key and audit_field.name not in AUDIT_KEY_FIELDS + ('created',)
         ]
 
-    def _supersede_failed_run_rows(self, record):
+    def _supersede_other_failed_rows(self, record):
         """
-        After a course-key record is sent, the failed rows of the enrollment's other course ids
-        (its run id) are no longer failures: the completion reached the channel (SPEC 11).
+        After a course-level record is sent, the failed rows of the enrollment's other course id
+        (its course key, or its run id) are no longer failures: the completion reached the
+        channel by the other target (SPEC 11, 21).
         """
-        if record.subsection_id or get_course_key(record.course_id) is not None:
-            return  # a run-id or subsection record supersedes nothing
+        if record.subsection_id:
+            return  # a subsection record supersedes nothing
         if record.enterprise_course_enrollment_id not in self._with_failed_rows:
-            return  # nothing failed for this enrollment before its batch (its run id comes after its course key)
+            return  # nothing failed for this enrollment, before its batch or in this run
         self._failed_rows([record.enterprise_course_enrollment_id]).exclude(
             course_id=record.course_id,
         ).update(superseded=True)

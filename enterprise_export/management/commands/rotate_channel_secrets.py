@@ -1,37 +1,40 @@
-"""``manage.py rotate_channel_secrets``: write every channel secret again with the newest key."""
+"""``manage.py rotate_channel_secrets``: write every channel secret and learner session token again, newest key."""
 
 from django.core.management.base import BaseCommand
-from django.db import models, transaction
-from django.db.models.functions import Cast
 
 from enterprise_export.channels import CHANNELS
-from enterprise_export.fields import encrypted_field_names
+from enterprise_export.fields import encrypt_again, encrypted_field_names
+
+# At most this many ids of unreadable learner identities are listed; the count is always given.
+LISTED_IDENTITIES = 20
 
 
 class Command(BaseCommand):
-    help = ('Encrypt every channel configuration\'s secrets (key, secret) again with the first key of '
-            'ENTERPRISE_EXPORT_SECRET_KEYS, so that older keys can be dropped from the setting.')
+    help = ('Encrypt every channel configuration\'s secrets (key, secret) and every learner\'s channel session '
+            'token (Cornerstone) again with the first key of ENTERPRISE_EXPORT_SECRET_KEYS, so that older keys '
+            'can be dropped from the setting.')
 
     def handle(self, *args, **options):
-        total, skipped = 0, []
+        configurations, unreadable_configurations = 0, []
+        identities, unreadable_identities = 0, []
         for channel in CHANNELS.values():
-            secret_fields = encrypted_field_names(channel.configuration_model)
-            # The stored tokens as they are, to tell "empty" from "no key of the setting opens it".
-            stored = {f'stored_{name}': Cast(name, models.TextField()) for name in secret_fields}
-            with transaction.atomic():
-                configurations = channel.configuration_model.objects.select_for_update().annotate(**stored)
-                for configuration in configurations.order_by('pk'):
-                    if _unreadable(configuration, secret_fields):
-                        skipped.append(f'{channel.code} {configuration.pk}')
-                        continue  # saving would overwrite the token with an empty value for good
-                    configuration.save(update_fields=secret_fields)
-                    total += 1
-        self.stdout.write(f'{total} configuration(s) written again with the newest key.')
-        if skipped:
+            written, unreadable = encrypt_again(channel.configuration_model.objects.all())
+            configurations += written
+            unreadable_configurations += [f'{channel.code} {pk}' for pk in unreadable]
+            if channel.identity_model is not None and encrypted_field_names(channel.identity_model):
+                written, unreadable = encrypt_again(channel.identity_model.objects.all())
+                identities += written
+                unreadable_identities += [f'{channel.code} {pk}' for pk in unreadable]
+        self.stdout.write(f'{configurations} configuration(s) and {identities} learner session token(s) written '
+                          'again with the newest key.')
+        # Unreadable rows keep their tokens as stored: putting back the key that made them recovers them.
+        if unreadable_configurations:
             self.stderr.write(f'Left as they are, since no key of ENTERPRISE_EXPORT_SECRET_KEYS decrypts their '
-                              f'secrets: {", ".join(skipped)}.')
-
-
-def _unreadable(configuration, secret_fields):
-    return any(not getattr(configuration, name) and getattr(configuration, f'stored_{name}')
-               for name in secret_fields)
+                              f'secrets: {", ".join(unreadable_configurations)}.')
+        if unreadable_identities:
+            listed = ', '.join(unreadable_identities[:LISTED_IDENTITIES])
+            more = len(unreadable_identities) - LISTED_IDENTITIES
+            self.stderr.write(f'{len(unreadable_identities)} learner session token(s) left as they are, since no key '
+                              f'of ENTERPRISE_EXPORT_SECRET_KEYS decrypts them (learner identities {listed}'
+                              f'{f" and {more} more" if more > 0 else ""}); those learners\' records fail until '
+                              'they launch the course again or the key is put back.')

@@ -4,6 +4,7 @@
 Each configuration is transmitted in its own Celery task. With eager tasks the command prints a
 summary per configuration; with real workers it says what it queued. ``--dry-run`` exports in
 this process and shows what would be sent, sending and saving nothing.
+``--enterprise_enrollment_id`` sends that one enrollment again, in this process (SPEC 19).
 """
 
 import csv
@@ -16,10 +17,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from enterprise_export import tasks
 from enterprise_export.channels import CHANNELS, UnknownChannelError, get_channel
+from enterprise_export.exporters.request import EVERY_LEARNER, ExportRequest
+from enterprise_export.locks import configuration_lock
 from enterprise_export.management import customer_uuid
-from enterprise_export.models import get_customer_model
+from enterprise_export.models import get_customer_model, get_enrollment_model
 from enterprise_export.outcomes import TransmissionSummary
-from enterprise_export.tasks import LOCKED
+from enterprise_export.tasks import LOCKED, locked_run
 
 DRY_RUN_FIELDS = ('channel', 'configuration_id', 'enrollment_id', 'course_id', 'grade', 'course_completed',
                   'completed_timestamp')
@@ -29,7 +32,7 @@ COUNTED = ('sent', 'skipped', 'failed', 'lms_errors')
 
 
 class Command(BaseCommand):
-    help = "Send enterprise learners' completions to each active channel configuration (SAP, DEGREED, DEGREED2, CSOD)."
+    help = "Send enterprise learners' completions to each active channel configuration."
 
     def add_arguments(self, parser):
         parser.add_argument('--api_user', dest='api_user', help='Username the exports run as (required).')
@@ -43,15 +46,25 @@ class Command(BaseCommand):
                             help='With --dry-run: write the records there (CSV for .csv, else JSON lines).')
         parser.add_argument('--fail-if-locked', dest='fail_if_locked', action='store_true',
                             help='Exit with status 1 when another run holds a configuration (default: report it).')
+        parser.add_argument('--enterprise_enrollment_id', dest='enrollment_id', metavar='ID', type=int,
+                            help='Only this enterprise course enrollment, sent in this process (a resend on request).')
+        parser.add_argument('--force', dest='force', action='store_true',
+                            help='With --enterprise_enrollment_id: send it even if it was already sent with its grade.')
 
     def handle(self, *args, **options):
+        if options['force'] and options['enrollment_id'] is None:
+            raise CommandError('--force needs --enterprise_enrollment_id: only one enrollment is ever forced.')
         user = self._api_user(options['api_user'])
         if options['output'] and not options['dry_run']:
             raise CommandError('--output needs --dry-run.')
         if options['output']:
             _check_output(options['output'])
         self.fail_if_locked = options['fail_if_locked']
+        self.force = options['force']
         customer = self._customer(options['enterprise_customer'])
+        request = EVERY_LEARNER
+        if options['enrollment_id'] is not None:
+            customer, request = self._enrollment_request(options['enrollment_id'], customer)
         channels = self._channels(options['channel'])
         configurations = [
             (channel, configuration)
@@ -61,9 +74,11 @@ class Command(BaseCommand):
             self.stdout.write('No active channel configuration of an active customer: nothing to transmit.')
             return
         if options['dry_run']:
-            self._dry_run(user, configurations, options['output'])
-        else:
+            self._dry_run(user, configurations, options['output'], request)
+        elif request is EVERY_LEARNER:
             self._queue(user, configurations)
+        else:
+            self._resend(user, configurations, request)
 
     @staticmethod
     def _api_user(username):
@@ -87,6 +102,41 @@ class Command(BaseCommand):
         if not customer.active:
             raise CommandError(f'Enterprise customer {value} is inactive.')
         return customer
+
+    def _enrollment_request(self, enrollment_id, customer):
+        """The customer of enrollment ``enrollment_id`` and the export of that one enrollment."""
+        enrollment = get_enrollment_model()._default_manager.select_related(
+            'enterprise_customer_user__enterprise_customer',
+        ).filter(pk=enrollment_id).first()
+        if enrollment is None:
+            raise CommandError(f'No enterprise course enrollment {enrollment_id}.')
+        learner = enrollment.enterprise_customer_user
+        enrollment_customer = learner.enterprise_customer
+        if customer is not None and customer.pk != enrollment_customer.pk:
+            raise CommandError(f'Enterprise course enrollment {enrollment_id} is not of enterprise customer '
+                               f'{customer.uuid}.')
+        if not enrollment_customer.active:
+            raise CommandError(f'The enterprise customer of enrollment {enrollment_id} is inactive.')
+        learner_user = get_user_model().objects.filter(pk=learner.user_id).first()
+        if learner_user is None:
+            raise CommandError(f'The learner of enrollment {enrollment_id} has no LMS user.')
+        # Consent, active and linked learners, and the audit rules still apply: the export checks them.
+        return enrollment_customer, ExportRequest(learner=learner_user, course_run_id=enrollment.course_id,
+                                                  skip_transmitted=not self.force)
+
+    def _resend(self, user, configurations, request):
+        """Export and send the one enrollment of ``request`` to each configuration, here, each under its lock."""
+        summaries = []
+        for channel, configuration in configurations:
+            with configuration_lock(channel.code, configuration.pk) as held:
+                if not held:
+                    summaries.append(locked_run(channel.code, configuration).as_dict())
+                    continue
+                summary = channel.build_transmitter(configuration).transmit(
+                    channel.build_exporter(user, configuration), request, force=self.force,
+                )
+            summaries.append(summary.as_dict())
+        self._print_summary(summaries)
 
     @staticmethod
     def _channels(code):
@@ -135,11 +185,11 @@ class Command(BaseCommand):
         if fatal:
             raise _in_error(f"{row['channel']} {row['configuration_id']}: {row['error']}" for row in fatal)
 
-    def _dry_run(self, user, configurations, output):
+    def _dry_run(self, user, configurations, output, request):
         rows, errors = [], []
         for channel, configuration in configurations:
             summary = channel.build_transmitter(configuration).transmit(
-                channel.build_exporter(user, configuration), dry_run=True,
+                channel.build_exporter(user, configuration), request, dry_run=True, force=self.force,
             )
             rows.extend(_dry_run_row(channel.code, configuration.pk, record) for record in summary.would_send)
             if summary.error:
