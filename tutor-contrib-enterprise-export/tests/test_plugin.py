@@ -245,6 +245,22 @@ def test_tutor_local_do_lists_and_runs_transmit_learner_data(tutor):
     assert len([call for call in tutor.docker_calls() if 'run' in call]) == 2
 
 
+def test_tutor_local_do_sends_one_enrollment_again(tutor):
+    usage = tutor('local', 'do', 'transmit-learner-data', '--help').stdout
+    assert '--enterprise-enrollment-id ID' in usage and '--force' in usage
+    tutor('local', 'do', 'transmit-learner-data', '--enterprise-enrollment-id', '314', '--force')
+    runs = [call for call in tutor.docker_calls() if 'run' in call]
+    assert [call[call.index('lms-job') + 1:] for call in runs] == [
+        ['sh', '-e', '-c', './manage.py lms transmit_learner_data --api_user enterprise_channel_worker'
+                           ' --enterprise_enrollment_id 314 --force'],
+    ]
+    # --force alone, or an id that is not a positive number, runs nothing.
+    assert tutor('local', 'do', 'transmit-learner-data', '--force', check=False).returncode != 0
+    assert tutor('local', 'do', 'transmit-learner-data', '--enterprise-enrollment-id', '1;ls',
+                 check=False).returncode != 0
+    assert len([call for call in tutor.docker_calls() if 'run' in call]) == 1
+
+
 def test_init_migrates_the_app_and_creates_its_user_after_the_lms(tutor):
     tutor('local', 'do', 'init')
     scripts = [call[-1] for call in tutor.docker_calls() if 'run' in call and call[-3:-1] == ['-e', '-c']]

@@ -170,9 +170,22 @@ def _channel_code(_ctx: click.Context, _param: click.Parameter, value: str | Non
 @click.option("--dry-run", is_flag=True, help="Print what would be sent; send and save nothing.")
 @click.option("--channel", metavar="CODE", callback=_channel_code, help="Only this channel (e.g. SAP, DEGREED2, CSOD).")
 @click.option("--enterprise-customer", metavar="UUID", type=click.UUID, help="Only this enterprise customer.")
+@click.option(
+    "--enterprise-enrollment-id",
+    metavar="ID",
+    type=click.IntRange(min=1),
+    help="Only this enterprise course enrollment: send it again on request.",
+)
+@click.option("--force", is_flag=True, help="With --enterprise-enrollment-id: send it even if already sent.")
 def transmit_learner_data(
-    dry_run: bool, channel: str | None, enterprise_customer: uuid.UUID | None
+    dry_run: bool,
+    channel: str | None,
+    enterprise_customer: uuid.UUID | None,
+    enterprise_enrollment_id: int | None,
+    force: bool,
 ) -> t.Iterator[tuple[str, str]]:
+    if force and enterprise_enrollment_id is None:
+        raise click.UsageError("--force needs --enterprise-enrollment-id")
     command = TRANSMIT_COMMAND
     if enterprise_customer is not None:
         command += f" --enterprise_customer {shlex.quote(str(enterprise_customer))}"
@@ -180,6 +193,10 @@ def transmit_learner_data(
         command += f" --channel {shlex.quote(channel)}"
     if dry_run:
         command += " --dry-run"
+    if enterprise_enrollment_id is not None:
+        command += f" --enterprise_enrollment_id {enterprise_enrollment_id}"
+    if force:
+        command += " --force"
     yield ("lms", command)
 
 
