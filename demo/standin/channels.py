@@ -9,7 +9,7 @@ token when one is set), keeps every completion it accepted in ``received[channel
 answers a failure to the completions a test or the demo chooses. Like a real LRS, the LRS answers
 409 to a statement id it already holds (and keeps the first); the webhook receiver, as README's
 receiver does, acknowledges an event id it already holds without keeping it twice. Both count
-those in ``duplicates``.
+those in ``duplicates``; the completions answered 401 (credentials) are counted in ``unauthorized``.
 """
 
 import base64
@@ -63,6 +63,7 @@ class ChannelsStandIn:
         self.failures = []
         self.issued = {}
         self.duplicates = Counter()
+        self.unauthorized = Counter()  # completions answered 401 (credentials), per channel
 
     def fail(self, channel, status, body='', when=lambda payload: True):
         """Answer ``status`` with ``body`` to the completions of ``channel`` for which ``when(payload)`` holds."""
@@ -127,8 +128,10 @@ class ChannelsStandIn:
         return not_found()
 
     def _issue(self, channel, scope):
-        token = f'{channel.lower()}-token-{len(self.issued) + 1}'
+        # Named and registered under one lock: token requests that arrive together (SAP's, one per
+        # learner) must never share a name, or the last one registered would own it.
         with self._lock:
+            token = f'{channel.lower()}-token-{len(self.issued) + 1}'
             self.issued[token] = (channel, scope)
             self.tokens[channel] += 1
         return Answer(200, {'access_token': token, 'expires_in': 3600, 'token_type': 'Bearer'})
@@ -170,6 +173,8 @@ class ChannelsStandIn:
 
     def _completion(self, channel, request, authorized):
         if not authorized:
+            with self._lock:
+                self.unauthorized[channel] += 1
             return Answer(401, 'unauthorized')
         try:
             payload = request.json()

@@ -230,11 +230,30 @@ def test_bounded_load_through_a_real_worker(tmp_path, make_database, live_standi
         failed_with_reason |= {(code, identity) for (identity,) in rows}
     received_twice = sum(count - 1 for count in counts.values() if count > 1)
     print(f'\nload test: {len(population)} enrollments, {len(expected)} completions, {len(sent)} sent, '
-          f'{len(expected - sent)} failed with a reason, {received_twice} received twice; task results: '
+          f'{len(expected - sent)} failed with a reason ({len(unlucky)} injected), {received_twice} received twice, '
+          f'answered 401 by the stand-in: {dict(live_standin.channels.unauthorized)}; task results: '
           + json.dumps([{key: result[key] for key in ('channel', 'sent', 'failed', 'lms_errors', 'error')}
                         for result in results]))
     assert all(result['error'] is None for result in results)
     assert received_twice == 0
-    assert set(counts) == sent == expected - unlucky
-    assert expected - sent == unlucky <= failed_with_reason
+    # One direction per assertion, each naming what it found: a chained set comparison once read
+    # as "recorded as sent, never received" when it said "failed, though no fault was injected".
+    assert sent - set(counts) == set(), f'recorded as sent, never received: {rows_of(database, sent - set(counts))}'
+    assert set(counts) - sent == set(), f'received, not recorded as sent: {rows_of(database, set(counts) - sent)}'
+    not_injected = expected - unlucky - sent
+    assert not_injected == set(), f'failed, though no fault was injected: {rows_of(database, not_injected)}'
+    assert sent == expected - unlucky
+    assert unlucky <= failed_with_reason
+    assert not live_standin.channels.unauthorized, 'the stand-in refused tokens it had issued'
     assert unlucky, 'no fault was injected'
+
+
+def rows_of(database, keys):
+    """The audit rows of ``keys`` ((channel, learner identity) pairs), for a failure's message."""
+    rows = {}
+    for code, identity in sorted(keys)[:20]:
+        channel = CHANNELS[code]
+        rows[(code, identity)] = database.query(
+            f'SELECT course_id, status, error_message FROM {channel.audit_model._meta.db_table} '
+            f'WHERE {channel.identity_field} = ?', (identity,))
+    return rows
