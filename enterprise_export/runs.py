@@ -44,11 +44,15 @@ class RecordedRun:
 
     def start(self):
         self._started_at = time.monotonic()
-        TransmissionRun.objects.update_or_create(run_id=self.run_id, defaults={
+        values = {
             'channel': self.channel_code, 'configuration_id': self.configuration.pk,
             'enterprise_customer_id': self.configuration.enterprise_customer_id, 'started': timezone.now(),
             'finished': None, 'sent': 0, 'skipped': 0, 'failed': 0, 'lms_errors': 0, 'error': '',
-        })
+        }
+        # Single statements, not update_or_create: its read-then-write transaction fails at once on
+        # SQLite ("database is locked") when another process is writing, where a lone write waits.
+        if not TransmissionRun.objects.filter(run_id=self.run_id).update(**values):
+            TransmissionRun.objects.create(run_id=self.run_id, **values)
         return self
 
     def finish(self, summary):
