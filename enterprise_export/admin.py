@@ -1,11 +1,19 @@
-"""Django admin pages: customers, learners, enrollments, consent, and read-only transmission audits."""
+"""
+Django admin pages: customers, learners, enrollments, consent, channel configurations, and the
+operators' pages of SPEC 21 (transmission audits and runs, read-only).
+"""
+
+import uuid
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.auth import get_user_model
+from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
+from django.db.models import OuterRef, Subquery
+from django.utils.html import format_html
 
-from enterprise_export import audits, models, tasks
-from enterprise_export.channels import CHANNELS, channel_of
+from enterprise_export import admin_display, admin_send_again, audits, models
+from enterprise_export.admin_search import search_audit_rows
+from enterprise_export.channels import CHANNELS, UnknownChannelError, channel_of, get_channel
 from enterprise_export.fields import (
     SECRET_NOT_SET,
     SECRET_SET,
@@ -13,6 +21,8 @@ from enterprise_export.fields import (
     encrypted_field_names,
     secret_state,
 )
+
+EMPTY = admin_display.EMPTY
 
 
 class EnterpriseCustomerAdmin(admin.ModelAdmin):
@@ -68,16 +78,21 @@ for source_model, source_admin in (
         admin.site.register(source_model, source_admin)
 
 
-class ReadOnlyAuditAdmin(admin.ModelAdmin):
-    """Audit rows are what happened: they can be searched and read, never edited."""
+class DescribedChangeList(ChangeList):
+    """A list whose page of rows its admin describes at once (``describe_page``), not one query per row."""
 
-    list_display = (
-        'id', 'enterprise_course_enrollment_id', 'course_id', 'subsection_id', 'grade',
-        'course_completed', 'completed_timestamp', 'status', 'modified',
-    )
-    list_filter = ('status', 'course_completed')
-    search_fields = ('=enterprise_course_enrollment_id', 'course_id')
-    date_hierarchy = 'modified'
+    def get_results(self, request):
+        super().get_results(request)
+        self.result_list = self.model_admin.describe_page(self.result_list)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """
+    A record of what happened: viewed by whoever may view it, never added, changed or deleted
+    from the admin, by anyone (the admin answers 403 to such a POST).
+    """
+
+    actions = None
 
     def has_add_permission(self, request):
         return False
@@ -85,8 +100,174 @@ class ReadOnlyAuditAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
 
-admin.site.register(models.LearnerDataTransmissionAudit, ReadOnlyAuditAdmin)
+
+class OutcomeFilter(admin.SimpleListFilter):
+    """Sent (2xx, no error), failed, or superseded (failed, then sent by the enrollment's other target)."""
+
+    title = 'outcome'
+    parameter_name = 'outcome'
+
+    def lookups(self, request, model_admin):
+        return [(audits.SENT, 'sent'), (audits.FAILED, 'failed'), (admin_display.SUPERSEDED, 'superseded')]
+
+    def queryset(self, request, queryset):
+        failed = queryset.exclude(audits.sent_q(queryset.model))
+        if self.value() == audits.SENT:
+            return queryset.filter(audits.sent_q(queryset.model))
+        if self.value() == audits.FAILED:
+            return failed.filter(superseded=False)
+        if self.value() == admin_display.SUPERSEDED:
+            return failed.filter(superseded=True)
+        return queryset
+
+
+class AuditAdmin(ReadOnlyAdmin):
+    """
+    Audit rows, the record of what was sent (deleting a sent row would make the next run send it
+    again): searched by learner, enrollment and course; each shown with its customer, learner,
+    outcome, reason, completion date, last attempt and run.
+    """
+
+    list_display = ('id', 'customer', 'learner', 'course_id', 'grade', 'outcome', 'reason', 'completion_date',
+                    'last_attempt', 'run', 'enrollment')
+    list_filter = (OutcomeFilter,)
+    search_fields = ('=enterprise_course_enrollment_id',)  # the search box; get_search_results says what it finds
+    search_help_text = 'One whole value: a username or email (any case), an enrollment id or a course id.'
+    # The channel's answer may echo a token or the payload: ``reason`` says why; the raw fields are shown formatted.
+    hidden_fields = ('id', 'error_message', 'failure_kind', 'superseded', 'completed_timestamp', 'created',
+                     'modified', 'run_id', 'enterprise_course_enrollment_id', 'plugin_configuration_id')
+    described_fields = ('customer', 'learner', 'outcome', 'reason', 'completion_date', 'last_attempt', 'run',
+                        'enrollment')
+
+    @property
+    def channel(self):
+        """The channel of the audit model; None for the channel-independent one."""
+        return channel_of(self.model)
+
+    def get_changelist(self, request, **kwargs):
+        return DescribedChangeList
+
+    def describe_page(self, rows):
+        return admin_display.describe_audit_rows(rows, self.channel)
+
+    def get_object(self, request, object_id, from_field=None):
+        row = super().get_object(request, object_id, from_field)
+        if row is not None:
+            self.describe_page([row])
+        return row
+
+    def get_fields(self, request, obj=None):
+        own = [model_field.name for model_field in self.model._meta.concrete_fields
+               if model_field.name not in self.hidden_fields]
+        return [*self.described_fields, *own]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.get_fields(request, obj)
+
+    def get_search_results(self, request, queryset, search_term):
+        identity_field = self.channel.identity_field if self.channel else None
+        return search_audit_rows(queryset, search_term, identity_field), False
+
+    @admin.display(description='customer')
+    def customer(self, row):
+        return admin_display.customer_label(row.customer)
+
+    @admin.display(description='learner (username)')
+    def learner(self, row):
+        return row.learner_username or EMPTY
+
+    @admin.display(description='outcome')
+    def outcome(self, row):
+        return admin_display.outcome(row)
+
+    @admin.display(description='reason')
+    def reason(self, row):
+        return admin_display.reason(row)
+
+    @admin.display(description='completion date')
+    def completion_date(self, row):
+        return admin_display.epoch_ms_iso(row.completed_timestamp)
+
+    @admin.display(description='last attempt', ordering='modified')
+    def last_attempt(self, row):
+        return admin_display.utc_iso(row.modified)
+
+    @admin.display(description='run')
+    def run(self, row):
+        return admin_display.run_link(self.admin_site, row.run_id)
+
+    @admin.display(description='enrollment')
+    def enrollment(self, row):
+        enrollment_id = row.enterprise_course_enrollment_id
+        if row.enrollment is None:
+            return f'enrollment {enrollment_id} (gone)'
+        return admin_display.change_link(self.admin_site, models.get_enrollment_model(), enrollment_id,
+                                         f'enrollment {enrollment_id}')
+
+
+admin.site.register(models.LearnerDataTransmissionAudit, AuditAdmin)
+
+
+class CustomerFilter(admin.SimpleListFilter):
+    """The rows of one customer's configurations of this channel."""
+
+    title = 'enterprise customer'
+    parameter_name = 'enterprise_customer'
+
+    def lookups(self, request, model_admin):
+        configurations = channel_of(model_admin.model).configuration_model.objects
+        return [(str(customer_uuid), name) for customer_uuid, name in configurations.values_list(
+            'enterprise_customer__uuid', 'enterprise_customer__name').distinct().order_by('enterprise_customer__name')]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        configurations = channel_of(queryset.model).configuration_model.objects.filter(
+            enterprise_customer__uuid=self.value())
+        return queryset.filter(plugin_configuration_id__in=configurations.values('pk'))
+
+
+class ChannelAuditAdmin(AuditAdmin):
+    """A channel's audit rows, also found by its identity of the learner; failed ones can be sent again."""
+
+    list_filter = (OutcomeFilter, CustomerFilter, 'plugin_configuration_id')
+    described_fields = (*AuditAdmin.described_fields, 'configuration')
+    actions = ['send_again']
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        identity = model._meta.get_field(self.channel.identity_field).verbose_name
+        self.search_help_text = (f'One whole value: a username or email (any case), the {identity}, an enrollment '
+                                 'id or a course id.')
+
+    def get_list_display(self, request):
+        identity = self.channel.identity_field
+        return ('id', 'customer', 'learner', identity, 'course_id', 'grade', 'outcome', 'reason', 'completion_date',
+                'last_attempt', 'run', 'configuration', 'enrollment')
+
+
+    @admin.display(description='configuration')
+    def configuration(self, row):
+        configuration_id = row.plugin_configuration_id
+        if row.configuration is None:
+            return EMPTY if configuration_id is None else f'configuration {configuration_id} (gone)'
+        return admin_display.change_link(self.admin_site, self.channel.configuration_model, configuration_id,
+                                         f'{self.channel.code} configuration {configuration_id}')
+
+    @admin.action(description='Send again (the single-learner task, for the selected failed rows)',
+                  permissions=['send_again'])
+    def send_again(self, request, queryset):
+        """
+        One single-learner task per learner, run and configuration of the selected failed rows;
+        sent and superseded rows are skipped (SPEC 20). Says what each configuration's run did.
+        """
+        admin_send_again.send_again(self, request, queryset)
+
+    def has_send_again_permission(self, request):
+        return request.user.has_perm(f'{models.LearnerDataTransmissionAudit._meta.app_label}.send_again')
 
 
 SECRET_SAVED_HELP = 'A value is saved; leave empty to keep it.'
@@ -99,9 +280,9 @@ class WriteOnlySecretsForm(forms.ModelForm):
     """
     Secrets (the model's encrypted fields) can be typed in, never read back (SPEC 16, 20).
 
-    The fields render empty and empty keeps the saved value, unless the saved value cannot be
-    decrypted (then it must be typed again) or the save changes where the credentials go (a
-    base URL or path: then every secret must be typed again).
+    The fields render empty and say whether a value is saved; empty keeps the saved value, unless
+    the saved value cannot be decrypted (then it must be typed again) or the save changes where
+    the credentials go (a base URL or path: then every secret must be typed again).
     """
 
     def __init__(self, *args, **kwargs):
@@ -109,12 +290,12 @@ class WriteOnlySecretsForm(forms.ModelForm):
         self.secret_fields = [name for name in encrypted_field_names(self._meta.model) if name in self.fields]
         for name in self.secret_fields:
             self.fields[name].widget = forms.PasswordInput(render_value=False)
+            self.fields[name].help_text = {
+                SECRET_SET: SECRET_SAVED_HELP, SECRET_NOT_SET: SECRET_MISSING_HELP,
+                SECRET_UNREADABLE: SECRET_UNREADABLE_HELP,
+            }[secret_state(getattr(self.instance, name))]
             if self.instance.pk:
                 self.fields[name].required = False
-                self.fields[name].help_text = {
-                    SECRET_SET: SECRET_SAVED_HELP, SECRET_NOT_SET: SECRET_MISSING_HELP,
-                    SECRET_UNREADABLE: SECRET_UNREADABLE_HELP,
-                }[secret_state(getattr(self.instance, name))]
 
     def typed_secrets(self):
         """The secret fields a value was typed into."""
@@ -147,26 +328,42 @@ class WriteOnlySecretsForm(forms.ModelForm):
         return [name for name in super().changed_data if name not in self.secret_fields or name in typed]
 
 
+def with_last_run(configurations, channel_code):
+    """
+    ``configurations`` (of ``channel_code``) annotated with the pk and start of their latest run
+    (``last_run_pk``, ``last_run_started``), read through the index ``ee_run_configuration_last``.
+    """
+    runs = models.TransmissionRun.objects.filter(channel=channel_code, configuration_id=OuterRef('pk')).order_by(
+        '-started')
+    return configurations.annotate(last_run_pk=Subquery(runs.values('pk')[:1]),
+                                   last_run_started=Subquery(runs.values('started')[:1]))
+
+
 class ChannelConfigurationAdmin(admin.ModelAdmin):
     """
-    A channel's configurations, with the time of their last attempt and the reason of their last failure.
+    A channel's configurations, each with its last run (time, counts, error: a whole-run error
+    included), the time of its last attempt and the reason of its last failed record.
 
     A user who may only view a configuration sees each secret's state (set, not set,
     unreadable), never its value (SPEC 20).
     """
 
     form = WriteOnlySecretsForm
-    list_display = ('id', 'enterprise_customer', 'active', 'transmission_chunk_size', 'imported_from_id',
+    list_display = ('id', 'enterprise_customer', 'active', 'imported_from_id', 'last_run', 'last_run_error',
                     'last_attempt', 'last_error')
     list_filter = ('active',)
     search_fields = ('enterprise_customer__name', 'enterprise_customer__slug', '=imported_from_id')
     raw_id_fields = ('enterprise_customer',)
-    readonly_fields = ('imported_from_id', 'last_attempt', 'last_error')
+    readonly_fields = ('imported_from_id', 'last_run', 'last_run_error', 'last_attempt', 'last_error')
 
     def __init__(self, model, admin_site):
         super().__init__(model, admin_site)
         for name in encrypted_field_names(model):
             setattr(self, secret_state_name(name), _secret_state_display(model, name))
+
+    @property
+    def channel(self):
+        return channel_of(self.model)
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
@@ -176,15 +373,50 @@ class ChannelConfigurationAdmin(admin.ModelAdmin):
         return [secret_state_name(name) if name in secrets else name for name in fields]
 
     def get_queryset(self, request):
-        return audits.with_last_outcome(super().get_queryset(request), channel_of(self.model))
+        configurations = audits.with_last_outcome(super().get_queryset(request), self.channel)
+        return with_last_run(configurations, self.channel.code)
 
-    @admin.display(description='last run (last attempt)', ordering='last_attempt')
+    def get_changelist(self, request, **kwargs):
+        return DescribedChangeList
+
+    def describe_page(self, configurations):
+        """Put on each configuration its last ``TransmissionRun`` (``last_run_row``; None: never run), in one query."""
+        configurations = list(configurations)
+        runs = models.TransmissionRun.objects.in_bulk(
+            [configuration.last_run_pk for configuration in configurations if configuration.last_run_pk])
+        for configuration in configurations:
+            configuration.last_run_row = runs.get(configuration.last_run_pk)
+        return configurations
+
+    def get_object(self, request, object_id, from_field=None):
+        configuration = super().get_object(request, object_id, from_field)
+        if configuration is not None:
+            self.describe_page([configuration])
+        return configuration
+
+    @admin.display(description='last run', ordering='last_run_started')
+    def last_run(self, configuration):
+        run = getattr(configuration, 'last_run_row', None)
+        if run is None:
+            return 'never'
+        counts = f'{run.sent} sent, {run.skipped} skipped, {run.failed} failed, {run.lms_errors} lms_errors'
+        if run.finished is None:
+            counts = 'not finished (still running, or it died)'
+        return format_html('<a href="{}">{}</a>: {}', admin_display.runs_url(self.admin_site, run.run_id),
+                           admin_display.utc_iso(run.started), counts)
+
+    @admin.display(description='last run error')
+    def last_run_error(self, configuration):
+        run = getattr(configuration, 'last_run_row', None)
+        return (run.error if run is not None else '') or EMPTY
+
+    @admin.display(description='last attempt (a record sent or failed)', ordering='last_attempt')
     def last_attempt(self, configuration):
-        return configuration.last_attempt
+        return admin_display.utc_iso(configuration.last_attempt)
 
-    @admin.display(description='last error')
+    @admin.display(description='last failed record')
     def last_error(self, configuration):
-        return audits.last_error(configuration) or '-'
+        return audits.last_error(configuration) or EMPTY
 
 
 def secret_state_name(field_name):
@@ -218,102 +450,74 @@ class LearnerIdentityAdmin(admin.ModelAdmin):
         return self.model.credential_fields
 
 
-class OutcomeFilter(admin.SimpleListFilter):
-    """Sent (2xx, no error) or failed; superseded rows are not failures."""
-
-    title = 'outcome'
-    parameter_name = 'outcome'
-
-    def lookups(self, request, model_admin):
-        return [(audits.SENT, 'sent'), (audits.FAILED, 'failed')]
-
-    def queryset(self, request, queryset):
-        if self.value() == audits.SENT:
-            return queryset.filter(audits.sent_q(queryset.model))
-        if self.value() == audits.FAILED:
-            return queryset.exclude(audits.sent_q(queryset.model)).filter(superseded=False)
-        return queryset
-
-
-class CustomerFilter(admin.SimpleListFilter):
-    """The rows of one customer's configurations of this channel."""
-
-    title = 'enterprise customer'
-    parameter_name = 'enterprise_customer'
-
-    def lookups(self, request, model_admin):
-        configurations = channel_of(model_admin.model).configuration_model.objects
-        return [(str(customer_uuid), name) for customer_uuid, name in configurations.values_list(
-            'enterprise_customer__uuid', 'enterprise_customer__name').distinct().order_by('enterprise_customer__name')]
-
-    def queryset(self, request, queryset):
-        if not self.value():
-            return queryset
-        configurations = channel_of(queryset.model).configuration_model.objects.filter(
-            enterprise_customer__uuid=self.value())
-        return queryset.filter(plugin_configuration_id__in=configurations.values('pk'))
-
-
-class ChannelAuditAdmin(ReadOnlyAuditAdmin):
-    """One channel's audit rows: filterable by outcome and customer; failed ones can be sent again."""
-
-    list_display = ('plugin_configuration_id', 'id', 'enterprise_course_enrollment_id', 'course_id', 'subsection_id',
-                    'grade', 'status', 'reason', 'modified', 'course_completed', 'completed_timestamp')
-    list_filter = (OutcomeFilter, CustomerFilter, 'plugin_configuration_id', 'superseded')
-    readonly_fields = ('reason',)
-    exclude = ('error_message',)  # the channel's answer may echo a token or the payload: ``reason`` says why
-    actions = ['send_again']
-
-    @admin.display(description='reason')
-    def reason(self, row):
-        return audits.failure_reason(row.status, row.error_message, row.failure_kind, type(row)) or '-'
-
-    @admin.action(description='Send again (the single-learner task, for the selected failed rows)',
-                  permissions=['send_again'])
-    def send_again(self, request, queryset):
-        """
-        One single-learner task per learner and run, for the configurations of its selected
-        failed rows only; sent and superseded rows are skipped (SPEC 20).
-        """
-        failed = queryset.exclude(audits.sent_q(self.model)).filter(superseded=False)
-        channel_code = channel_of(self.model).code
-        targets = learner_run_configurations(
-            failed.values_list('enterprise_course_enrollment_id', 'plugin_configuration_id').distinct(), channel_code)
-        for (username, course_run_id), configurations in targets.items():
-            tasks.transmit_single_learner_data.delay(username, course_run_id, configurations=configurations)
-        skipped = queryset.count() - failed.count()
-        self.message_user(request, f'Queued {len(targets)} learner run(s) to send again; '
-                                   f'{skipped} selected row(s) were skipped (sent or superseded).', messages.SUCCESS)
-
-    def has_send_again_permission(self, request):
-        return request.user.has_perm(f'{models.LearnerDataTransmissionAudit._meta.app_label}.send_again')
-
-
-def learner_run_configurations(enrollment_configurations, channel_code):
-    """
-    ``{(username, course run id): [[channel code, configuration id], ...]}`` for
-    ``(enrollment id, configuration id)`` pairs, leaving out enrollments whose learner no longer exists.
-    """
-    configurations_of = {}
-    for enrollment_id, configuration_id in enrollment_configurations:
-        configurations_of.setdefault(enrollment_id, set()).add(configuration_id)
-    enrollments = list(models.get_enrollment_model()._base_manager.filter(pk__in=list(configurations_of)).values_list(
-        'pk', 'enterprise_customer_user__user_id', 'course_id'))
-    usernames = dict(get_user_model().objects.filter(
-        pk__in={user_id for _, user_id, _ in enrollments}).values_list('pk', 'username'))
-    targets = {}
-    for enrollment_id, user_id, course_run_id in enrollments:
-        if user_id in usernames:
-            targets.setdefault((usernames[user_id], course_run_id), set()).update(
-                (channel_code, configuration_id) for configuration_id in configurations_of[enrollment_id])
-    return {target: sorted([list(pair) for pair in pairs]) for target, pairs in sorted(targets.items())}
-
-
 for channel in CHANNELS.values():
     admin.site.register(channel.configuration_model, ChannelConfigurationAdmin)
     admin.site.register(channel.audit_model, ChannelAuditAdmin)
     if channel.identity_model is not None:
         admin.site.register(channel.identity_model, LearnerIdentityAdmin)
+
+
+class InErrorFilter(admin.SimpleListFilter):
+    """Runs that could not do their job at all (their ``error`` says why), or the others."""
+
+    title = 'in error'
+    parameter_name = 'in_error'
+
+    def lookups(self, request, model_admin):
+        return [('yes', 'yes'), ('no', 'no')]
+
+    def queryset(self, request, queryset):
+        if self.value() == 'yes':
+            return queryset.exclude(error='')
+        if self.value() == 'no':
+            return queryset.filter(error='')
+        return queryset
+
+
+@admin.register(models.TransmissionRun)
+class TransmissionRunAdmin(ReadOnlyAdmin):
+    """Every run of a configuration (either task, a resend), newest first; searched by its exact run id."""
+
+    list_display = ('run_id', 'channel', 'configuration', 'customer', 'started_utc', 'finished_utc',
+                    'sent', 'skipped', 'failed', 'lms_errors', 'error')
+    list_filter = ('channel', 'enterprise_customer', InErrorFilter)
+    list_select_related = ('enterprise_customer',)
+    ordering = ('-started',)
+    search_fields = ('=run_id',)
+    search_help_text = 'A run id, whole (a UUID).'
+    fields = ('run_id', 'channel', 'configuration', 'customer', 'started_utc', 'finished_utc', 'sent',
+              'skipped', 'failed', 'lms_errors', 'error')
+    readonly_fields = fields
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            return queryset.filter(run_id=uuid.UUID(term)), False
+        except ValueError:
+            return queryset.none(), False
+
+    @admin.display(description='configuration')
+    def configuration(self, run):
+        text = f'{run.channel} configuration {run.configuration_id}'
+        try:
+            configuration_model = get_channel(run.channel).configuration_model
+        except UnknownChannelError:
+            return text
+        return admin_display.change_link(self.admin_site, configuration_model, run.configuration_id, text)
+
+    @admin.display(description='customer', ordering='enterprise_customer__name')
+    def customer(self, run):
+        return admin_display.customer_label(run.enterprise_customer)
+
+    @admin.display(description='started', ordering='started')
+    def started_utc(self, run):
+        return admin_display.utc_iso(run.started)
+
+    @admin.display(description='finished', ordering='finished')
+    def finished_utc(self, run):
+        return admin_display.utc_iso(run.finished)
 
 
 @admin.register(models.ConfigurationLock)

@@ -255,7 +255,7 @@ class DataSharingConsent(models.Model):
 def requests_per_minute_field(default):
     """A configuration's rate limit: channel calls (tokens included) in any 60 seconds; 0: none."""
     return models.PositiveIntegerField(
-        default=default, validators=[validators.validate_requests_per_minute],
+        'channel calls per minute', default=default, validators=[validators.validate_requests_per_minute],
         help_text='Most calls to the channel (tokens included) in any 60 seconds of a run; 0: no limit.',
     )
 
@@ -276,25 +276,29 @@ class EnterpriseCustomerPluginConfiguration(models.Model):
     # The reverse names carry this app's label: edx-enterprise's own configurations of the same
     # class names point at the same customer model in an LMS.
     enterprise_customer = models.ForeignKey(
-        settings.ENTERPRISE_EXPORT_CUSTOMER_MODEL, on_delete=models.CASCADE,
+        settings.ENTERPRISE_EXPORT_CUSTOMER_MODEL, on_delete=models.CASCADE, verbose_name='enterprise customer',
         related_name='enterprise_export_%(class)ss', related_query_name='enterprise_export_%(class)s',
+        help_text="The customer whose learners' completions this configuration sends.",
     )
-    active = models.BooleanField(default=True)
+    active = models.BooleanField(
+        'active', default=True,
+        help_text='Runs send through this configuration only while it and its customer are active.',
+    )
     transmission_chunk_size = models.PositiveIntegerField(
-        default=500, validators=[validators.validate_transmission_chunk_size],
+        'enrollments per chunk', default=500, validators=[validators.validate_transmission_chunk_size],
         help_text='Enrollments read and exported together (at least 1).',
     )
     channel_worker_username = models.CharField(
-        max_length=255, blank=True,
+        'LMS worker username', max_length=255, blank=True,
         help_text='The LMS user single-learner exports run as; blank: ENTERPRISE_CHANNEL_WORKER_USERNAME.',
     )
     imported_from_id = models.PositiveIntegerField(
-        null=True, blank=True, unique=True, editable=False,
+        'imported from (integrated channels id)', null=True, blank=True, unique=True, editable=False,
         help_text="The id of edx-enterprise's configuration this one was imported from (import_integrated_channels).",
     )
     requests_per_minute = requests_per_minute_field(0)
-    created = models.DateTimeField(auto_now_add=True)
-    modified = models.DateTimeField(auto_now=True)
+    created = models.DateTimeField('created', auto_now_add=True, help_text='When this configuration was added.')
+    modified = models.DateTimeField('modified', auto_now=True, help_text='When this configuration was last saved.')
 
     class Meta:
         abstract = True
@@ -401,30 +405,55 @@ class SAPSuccessFactorsEnterpriseCustomerConfiguration(EnterpriseCustomerPluginC
     channel_code = 'SAP'
 
     sapsf_base_url = models.URLField(
-        validators=[validators.validate_base_url], help_text='e.g. https://api4.successfactors.com',
+        'SAP SuccessFactors base URL', validators=[validators.validate_base_url],
+        help_text="The API host of the customer's SuccessFactors tenant, e.g. https://api4.successfactors.com",
     )
-    sapsf_company_id = models.CharField(max_length=255)
+    sapsf_company_id = models.CharField(
+        'SAP company id', max_length=255,
+        help_text="The company id of the customer's SuccessFactors instance (companyId in SAP's token request).",
+    )
     requests_per_minute = requests_per_minute_field(100)  # SAP's published limit for learning events
-    key = EncryptedCharField(max_length=255, help_text='OAuth client id (encrypted at rest).')
-    secret = EncryptedCharField(max_length=255, help_text='OAuth client secret (encrypted at rest).')
-    user_type = models.CharField(max_length=20, default='user')
-    idp_id = models.CharField(
-        max_length=255, help_text="The LMS's third-party-auth provider id that holds learners' SAP user ids.",
+    key = EncryptedCharField(
+        'OAuth client id', max_length=255,
+        help_text="The client id of the OAuth client registered in SuccessFactors' OAuth2 client applications.",
     )
-    provider_id = models.CharField(max_length=100, default='EDX')
-    transmit_total_hours = models.BooleanField(default=False)
-    oauth_api_path = models.CharField(max_length=255, default='learning/oauth-api/rest/v1/token')
+    secret = EncryptedCharField(
+        'OAuth client secret', max_length=255, help_text='The secret of that OAuth client (encrypted at rest).',
+    )
+    user_type = models.CharField(
+        'SAP user type', max_length=20, default='user',
+        help_text='userType in the token request: "user" (a token acts as the learner) or "admin".',
+    )
+    idp_id = models.CharField(
+        'Identity provider (LMS third-party auth) id', max_length=255,
+        help_text="The LMS's third-party auth provider (e.g. saml-acme) whose remote ids are the learners' "
+                  'SAP user ids.',
+    )
+    provider_id = models.CharField(
+        'SAP provider id', max_length=100, default='EDX',
+        help_text='providerID of the learning events: the content provider id set up for this LMS in SAP.',
+    )
+    transmit_total_hours = models.BooleanField(
+        'send total hours', default=False,
+        help_text="Send the course's effort (its hours) as totalHours of each learning event.",
+    )
+    oauth_api_path = models.CharField(
+        'OAuth token path', max_length=255, default='learning/oauth-api/rest/v1/token',
+        help_text='Where tokens are asked for, after the base URL.',
+    )
     completion_status_api_path = models.CharField(
-        max_length=255, default='learning/odatav4/public/admin/ocn/v1/current-user/item/learning-event',
+        'completion path', max_length=255,
+        default='learning/odatav4/public/admin/ocn/v1/current-user/item/learning-event',
+        help_text="Where a learner's learning events are posted, after the base URL.",
     )
     prevent_self_submit_grades = models.BooleanField(
-        default=False,
-        help_text="Send completions through SAP's admin API, with one token for sapsf_user_id below, "
+        'send through the SAP admin API', default=False,
+        help_text="Send completions through SAP's admin API, with one token for the SAP admin user id below, "
                   "instead of a token per learner.",
     )
     sapsf_user_id = models.CharField(
-        max_length=255, blank=True,
-        help_text='The SAP user the admin API acts as (needed when prevent_self_submit_grades is on).',
+        'SAP admin user id', max_length=255, blank=True,
+        help_text='The SAP user the admin API acts as (needed when sending through the SAP admin API).',
     )
 
     class Meta:
@@ -442,14 +471,28 @@ class DegreedEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfigurati
     channel_code = 'DEGREED'
 
     degreed_base_url = models.URLField(
-        validators=[validators.validate_base_url], help_text='e.g. https://api.degreed.com',
+        'Degreed base URL', validators=[validators.validate_base_url],
+        help_text="Degreed's API host, e.g. https://api.degreed.com",
     )
-    degreed_company_id = models.CharField(max_length=255, help_text="The organisation code ('orgCode').")
+    degreed_company_id = models.CharField(
+        'Degreed organisation code', max_length=255,
+        help_text="The customer's organisation code at Degreed (orgCode of each completion).",
+    )
     requests_per_minute = requests_per_minute_field(70)  # Degreed's published limit
-    key = EncryptedCharField(max_length=255, help_text='OAuth client id (encrypted at rest).')
-    secret = EncryptedCharField(max_length=255, help_text='OAuth client secret (encrypted at rest).')
-    oauth_api_path = models.CharField(max_length=255, default='oauth/token')
-    completion_status_api_path = models.CharField(max_length=255, default='api/v1/provider/completion/course')
+    key = EncryptedCharField(
+        'OAuth client id', max_length=255, help_text='The client id Degreed issued for this integration.',
+    )
+    secret = EncryptedCharField(
+        'OAuth client secret', max_length=255, help_text='The secret of that OAuth client (encrypted at rest).',
+    )
+    oauth_api_path = models.CharField(
+        'OAuth token path', max_length=255, default='oauth/token',
+        help_text='Where tokens are asked for, after the base URL.',
+    )
+    completion_status_api_path = models.CharField(
+        'completion path', max_length=255, default='api/v1/provider/completion/course',
+        help_text='Where completions are posted, after the base URL.',
+    )
 
     class Meta:
         verbose_name = 'Degreed configuration'
@@ -461,18 +504,30 @@ class Degreed2EnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfigurat
     channel_code = 'DEGREED2'
     client_id_field = 'client_id'
 
-    client_id = EncryptedCharField(max_length=255, help_text='OAuth client id (encrypted at rest).')
-    client_secret = EncryptedCharField(max_length=255, help_text='OAuth client secret (encrypted at rest).')
+    client_id = EncryptedCharField(
+        'OAuth client id', max_length=255,
+        help_text="The client id Degreed issued for this integration (its scope includes completions:write).",
+    )
+    client_secret = EncryptedCharField(
+        'OAuth client secret', max_length=255, help_text='The secret of that OAuth client (encrypted at rest).',
+    )
     requests_per_minute = requests_per_minute_field(70)  # Degreed's published limit
     degreed_base_url = models.URLField(
-        validators=[validators.validate_base_url], help_text='e.g. https://api.degreed.com',
+        'Degreed API base URL', validators=[validators.validate_base_url],
+        help_text="Degreed's API host, e.g. https://api.degreed.com",
     )
     degreed_token_fetch_base_url = models.URLField(
-        blank=True, validators=[validators.validate_base_url],
-        help_text='Where tokens are asked for, e.g. https://degreed.com; blank: the base URL.',
+        'Degreed token base URL', blank=True, validators=[validators.validate_base_url],
+        help_text='Where tokens are asked for, e.g. https://degreed.com; blank: the API base URL.',
     )
-    oauth_api_path = models.CharField(max_length=255, default='oauth/token')
-    completion_status_api_path = models.CharField(max_length=255, default='api/v2/completions')
+    oauth_api_path = models.CharField(
+        'OAuth token path', max_length=255, default='oauth/token',
+        help_text='Where tokens are asked for, after the token base URL.',
+    )
+    completion_status_api_path = models.CharField(
+        'completions path', max_length=255, default='api/v2/completions',
+        help_text='Where completions are posted, after the API base URL.',
+    )
 
     class Meta:
         verbose_name = 'Degreed v2 configuration'
@@ -489,13 +544,23 @@ class CornerstoneEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfigu
     channel_code = 'CSOD'
 
     cornerstone_base_url = models.CharField(
-        max_length=255, validators=[validators.validate_cornerstone_base_url],
+        'Cornerstone portal URL', max_length=255, validators=[validators.validate_cornerstone_base_url],
         help_text='e.g. https://{subdomain}.csod.com; {subdomain} is filled from the learner\'s launch.',
     )
-    key = EncryptedCharField(max_length=255, help_text='Basic-auth user (encrypted at rest).')
-    secret = EncryptedCharField(max_length=255, help_text='Basic-auth password (encrypted at rest).')
-    completion_status_api_path = models.CharField(max_length=255, default='/progress')
+    key = EncryptedCharField(
+        'Cornerstone API user', max_length=255,
+        help_text='The basic-auth user Cornerstone gave this integration for progress callbacks.',
+    )
+    secret = EncryptedCharField(
+        'Cornerstone API password', max_length=255,
+        help_text="That user's basic-auth password (encrypted at rest).",
+    )
+    completion_status_api_path = models.CharField(
+        'progress path', max_length=255, default='/progress',
+        help_text="Where progress is posted, after the portal URL and the launch's callback path.",
+    )
     allowed_subdomains = SubdomainListField(
+        'allowed Cornerstone portals',
         help_text="The Cornerstone portals (subdomains) whose launches may set this customer's learners' "
                   "identities; none: no launch is accepted.",
     )
@@ -515,14 +580,20 @@ class XAPIEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfiguration)
     DESTINATION_PATH_FIELDS = ('lrs_endpoint',)
 
     lrs_endpoint = models.URLField(
-        validators=[validators.validate_base_url],
+        'LRS endpoint', validators=[validators.validate_base_url],
         help_text="The LRS's base, e.g. https://lrs.example.com/xAPI; statements go to {lrs_endpoint}/statements.",
     )
-    version = models.CharField(max_length=16, default='1.0.3', help_text='The X-Experience-API-Version header.')
-    key = EncryptedCharField(max_length=255, help_text='Basic-auth user of the LRS (encrypted at rest).')
-    secret = EncryptedCharField(max_length=255, help_text='Basic-auth password of the LRS (encrypted at rest).')
+    version = models.CharField(
+        'xAPI version', max_length=16, default='1.0.3', help_text='The X-Experience-API-Version header.',
+    )
+    key = EncryptedCharField(
+        'LRS key', max_length=255, help_text="The LRS client's key (its basic-auth user).",
+    )
+    secret = EncryptedCharField(
+        'LRS secret', max_length=255, help_text="The LRS client's secret (its basic-auth password, encrypted at rest).",
+    )
     activity_base_url = models.URLField(
-        blank=True, help_text="The base of the statements' activity ids; blank: LMS_ROOT_URL.",
+        'activity base URL', blank=True, help_text="The base of the statements' activity ids; blank: LMS_ROOT_URL.",
     )
 
     class Meta:
@@ -542,16 +613,16 @@ class WebhookEnterpriseCustomerConfiguration(EnterpriseCustomerPluginConfigurati
     DESTINATION_PATH_FIELDS = ('url',)
 
     url = models.URLField(
-        max_length=500, validators=[validators.validate_base_url],
+        'Webhook URL', max_length=500, validators=[validators.validate_base_url],
         help_text='The receiver, e.g. https://hooks.example.com/completions (https; http only to a loopback host).',
     )
     signing_secret = EncryptedCharField(
-        max_length=255, validators=[validate_signing_secret],
+        'signing secret', max_length=255, validators=[validate_signing_secret],
         help_text='The HMAC-SHA256 key of the Enterprise-Export-Signature header, at least 32 characters '
                   '(encrypted at rest).',
     )
     bearer_token = EncryptedCharField(
-        max_length=255, blank=True,
+        'bearer token', max_length=255, blank=True,
         help_text='Sent as "Authorization: Bearer <token>" when set (encrypted at rest).',
     )
 

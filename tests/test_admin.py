@@ -1,5 +1,6 @@
 """Admin pages: secrets never shown, untrusted values refused, audits read-only with outcomes and "send again"."""
 
+import uuid
 from unittest import mock
 
 import pytest
@@ -355,8 +356,8 @@ def test_the_change_history_names_a_secret_only_when_one_was_typed(staff_client)
     assert staff_client.post(url, _degreed_form(configuration, degreed_company_id='ORG-9',
                                                 secret='typed')).status_code == 302
     first, second = LogEntry.objects.order_by('pk')
-    assert first.get_change_message() == 'Changed Degreed company id.'
-    assert second.get_change_message() == 'Changed Secret.'
+    assert first.get_change_message() == 'Changed Degreed organisation code.'
+    assert second.get_change_message() == 'Changed OAuth client secret.'
 
 
 def test_send_again_needs_its_own_permission(client):
@@ -386,8 +387,10 @@ def test_send_again_sends_each_learner_to_the_selected_rows_configurations_only(
         response = client.post(reverse(SAP_AUDITS), {'action': 'send_again', '_selected_action': selected},
                                follow=True)
     learner = get_user_model().objects.get(pk=enrollment.enterprise_customer_user.user_id)
-    assert [(call.args, call.kwargs) for call in task.delay.call_args_list] == [
-        ((learner.username, 'course-v1:edX+DemoX+Demo_2026'), {'configurations': [['SAP', configuration.pk]]})]
+    [call] = task.delay.call_args_list
+    assert call.args == (learner.username, 'course-v1:edX+DemoX+Demo_2026')
+    run_id = str(uuid.UUID(call.kwargs['run_id']))  # each task runs under a run id of its own
+    assert call.kwargs == {'configurations': [['SAP', configuration.pk]], 'run_id': run_id}
     assert 'Queued 1 learner run(s) to send again; 2 selected row(s) were skipped (sent or superseded).' in (
         response.content.decode())
 
