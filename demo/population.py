@@ -5,12 +5,19 @@ It is a pure function of its size, so ``load_demo_data`` (the database) and the 
 LMS's answers) always agree, run after run. Each learner gets a case by their index:
 passed, failed, not passed yet, an audit enrollment, no consent, refused consent, no identity
 on the channel, consent on the course key only, and unknown to the LMS's grades.
+
+``load_demo_data`` adds one more learner per customer (``refused_learner=True``): passed, with
+consent and an identity on the channel, and refused by every channel of the stand-in (HTTP 400:
+the stand-in refuses any completion naming ``REFUSED_LEARNER_MARKER``, which their username,
+email, SAP user id and Cornerstone user guid hold), so the demo has a failed record with its
+reason on each channel, run after run.
 """
 
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 
+from demo.standin.channels import REFUSED_LEARNER_MARKER
 from enterprise_export import models
 from enterprise_export.utils import get_course_key, parse_lms_datetime
 
@@ -40,6 +47,8 @@ CUSTOMERS = [
 
 CASES = ['passed', 'passed', 'passed', 'passed', 'failed', 'not_passed_yet', 'audit', 'no_consent',
          'refused_consent', 'no_channel_identity', 'course_key_consent', 'unknown_to_lms']
+# The case of the learner every channel refuses (``build_population(..., refused_learner=True)``).
+REFUSED_BY_CHANNEL = 'refused_by_channel'
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,22 @@ class DemoLearner:
 
     @property
     def passes(self):
-        return self.case in ('passed', 'no_channel_identity', 'course_key_consent')
+        return self.case in ('passed', 'no_channel_identity', 'course_key_consent', REFUSED_BY_CHANNEL)
+
+    @property
+    def number(self):
+        """What the learner's identities end with: the index, or the stand-in's refusal marker."""
+        return REFUSED_LEARNER_MARKER if self.case == REFUSED_BY_CHANNEL else f'{self.index:05d}'
+
+    @property
+    def sap_user_id(self):
+        """The learner's SAP user id (their remote id at the SAML identity provider)."""
+        return f'SAP-{self.number}'
+
+    @property
+    def user_guid(self):
+        """The learner's Cornerstone user guid."""
+        return f'guid-{self.number}'
 
 
 def channel_urls(standin_url):
@@ -67,15 +91,27 @@ def channel_urls(standin_url):
             'XAPI': f'{standin_url}/xapi', 'WEBHOOK': f'{standin_url}/webhook'}
 
 
-def build_population(learners_per_customer=LEARNERS_PER_CUSTOMER):
+def build_population(learners_per_customer=LEARNERS_PER_CUSTOMER, refused_learner=False):
+    """
+    ``learners_per_customer`` learners of each customer, a case each by their index; with
+    ``refused_learner``, one more each (after them) whom every channel of the stand-in refuses.
+    """
     learners = []
     for slug, _name, channel in CUSTOMERS:
-        for index in range(learners_per_customer):
+        for index in range(learners_per_customer + (1 if refused_learner else 0)):
             course_id, pacing, end, effort = RUNS[index % len(RUNS)]
-            username = f'{slug}-learner-{index:03d}'
+            if index < learners_per_customer:
+                username, case = f'{slug}-learner-{index:03d}', CASES[index % len(CASES)]
+            else:
+                username, case = f'{slug}-{REFUSED_LEARNER_MARKER}', REFUSED_BY_CHANNEL
             learners.append(DemoLearner(slug, channel, index, username, f'{username}@example.com', course_id,
-                                        pacing, end, effort, CASES[index % len(CASES)]))
+                                        pacing, end, effort, case))
     return learners
+
+
+def refused_learners(population):
+    """The learners of ``population`` every channel of the stand-in refuses (one per customer, or none)."""
+    return [learner for learner in population if learner.case == REFUSED_BY_CHANNEL]
 
 
 def reported(learner):
@@ -92,12 +128,14 @@ def expected_identities(population):
     expected = {'SAP': set(), 'DEGREED': set(), 'DEGREED2': set(), 'CSOD': set(), 'XAPI': set(), 'WEBHOOK': set()}
     for learner in population:
         has_identity = learner.case != 'no_channel_identity'
+        if learner.case == REFUSED_BY_CHANNEL:
+            continue  # refused by the channel: it never holds their completion
         if learner.channel == 'SAP' and reported(learner) and has_identity:
-            expected['SAP'].add(f'SAP-{learner.index:05d}')
+            expected['SAP'].add(learner.sap_user_id)
         elif learner.channel in ('DEGREED', 'DEGREED2') and learner.passes:
             expected[learner.channel].add(learner.email)
         elif learner.channel == 'CSOD' and learner.passes and has_identity:
-            expected['CSOD'].add(f'guid-{learner.index:05d}')
+            expected['CSOD'].add(learner.user_guid)
         elif learner.channel in ('XAPI', 'WEBHOOK') and reported(learner):
             expected[learner.channel].add(learner.email)  # the email is the identity: every learner has one
     return expected
@@ -134,7 +172,7 @@ def fill_lms(lms, population):
             lms.add_certificate(learner.username, learner.course_id, is_passing=learner.passes,
                                 created_date='2026-05-15T09:30:00Z', grade='0.86' if learner.passes else '0.31')
         if learner.channel == 'SAP' and learner.case != 'no_channel_identity':
-            lms.remote_ids[(SAP_IDP, learner.username)] = f'SAP-{learner.index:05d}'
+            lms.remote_ids[(SAP_IDP, learner.username)] = learner.sap_user_id
 
 
 def load_lms_rows(population):
@@ -176,7 +214,7 @@ def load_lms_rows(population):
                 created_date=parse_lms_datetime('2026-05-15T09:30:00Z')))
         if learner.channel == 'SAP' and learner.case != 'no_channel_identity':
             rows[tables.UserSocialAuth].append(tables.UserSocialAuth(
-                user_id=user_id, provider='tpa-saml', uid=f'{SAP_IDP_SLUG}:SAP-{learner.index:05d}'))
+                user_id=user_id, provider='tpa-saml', uid=f'{SAP_IDP_SLUG}:{learner.sap_user_id}'))
     for table, table_rows in rows.items():
         table.objects.bulk_create(table_rows, batch_size=1000)
 
@@ -254,7 +292,7 @@ def _load_learner(learner, customer, user_model):
     if learner.channel == 'CSOD' and learner.case != 'no_channel_identity':
         models.CornerstoneLearnerIdentity.objects.update_or_create(
             enterprise_customer_user=customer_user, course_id=course_key,
-            defaults={'user_guid': f'guid-{learner.index:05d}', 'session_token': f'session-{learner.index:05d}',
+            defaults={'user_guid': learner.user_guid, 'session_token': f'session-{learner.number}',
                       'callback_url': '/services/api/progress-callback', 'subdomain': CSOD_SUBDOMAIN})
 
 
@@ -287,7 +325,7 @@ def _bulk_load(population, customers, user_model, batch_size=1000):
     models.CornerstoneLearnerIdentity.objects.bulk_create([
         models.CornerstoneLearnerIdentity(
             enterprise_customer_user_id=learner_id(learner), course_id=get_course_key(learner.course_id),
-            user_guid=f'guid-{learner.index:05d}', session_token=f'session-{learner.index:05d}',
+            user_guid=learner.user_guid, session_token=f'session-{learner.number}',
             callback_url='/services/api/progress-callback', subdomain=CSOD_SUBDOMAIN)
         for learner in population if learner.channel == 'CSOD' and learner.case != 'no_channel_identity'],
         batch_size=batch_size)

@@ -3,7 +3,8 @@ Settings of ``make demo``: a Django host of its own (as an LMS would be) with th
 app (the stand-in and its data) and an SQLite file.
 
 The LMS URLs below are placeholders: ``run_demo`` starts the stand-in on a free port and
-points the LMS settings and the demo channel configurations at it.
+points the LMS settings and the demo channel configurations at it. ``make demo-admin`` serves the
+admin and the API on 127.0.0.1:8000 (``demo_site``, with a stand-in of its own).
 """
 
 from pathlib import Path
@@ -15,6 +16,9 @@ DEBUG = False
 USE_TZ = True
 TIME_ZONE = 'UTC'
 ROOT_URLCONF = 'demo.urls'
+# make demo-admin serves the site here only (runserver 127.0.0.1:8000).
+ALLOWED_HOSTS = ['127.0.0.1', 'localhost']
+STATIC_URL = 'static/'  # served by ``demo_site`` (runserver --insecure: DEBUG stays off)
 DEFAULT_AUTO_FIELD = 'django.db.models.BigAutoField'
 
 INSTALLED_APPS = [
@@ -23,6 +27,7 @@ INSTALLED_APPS = [
     'django.contrib.contenttypes',
     'django.contrib.sessions',
     'django.contrib.messages',
+    'django.contrib.staticfiles',  # the admin's and the browsable API's CSS and scripts (make demo-admin)
     'rest_framework',
     'enterprise_export',
     'demo.lms',  # the LMS's tables the database source reads (SPEC 18), made outside the LMS

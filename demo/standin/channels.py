@@ -33,6 +33,10 @@ CSOD_PROGRESS_SUFFIX = '/progress'
 XAPI_STATEMENTS_PATH = '/statements'
 # A webhook signature older than this is refused (a replay).
 WEBHOOK_TOLERANCE_SECONDS = 300
+# Every channel refuses (400, as to an unknown user) a completion whose body holds this: the demo's
+# refused learner has it in their username, email, SAP user id and Cornerstone user guid
+# (demo.population), so the demo shows a failed record with its reason on each channel.
+REFUSED_LEARNER_MARKER = 'refused-learner'
 
 DEFAULT_CREDENTIALS = {
     'SAP': ('sap-client-id', 'sap-client-secret'),
@@ -182,6 +186,8 @@ class ChannelsStandIn:
             return Answer(400, 'body is not JSON')
         if payload is None:
             return Answer(400, 'no completion in the body')
+        if REFUSED_LEARNER_MARKER.encode() in request.body:
+            return Answer(400, {'error': 'unknown user'})
         for failing_channel, status, body, when in list(self.failures):
             if failing_channel == channel and when(payload):
                 return Answer(status, body)

@@ -23,11 +23,15 @@ class Command(BaseCommand):
                             help='Point the channel configurations at a running stand-in (run_demo does it itself).')
         parser.add_argument('--requests-per-minute', type=int, metavar='N',
                             help="Every configuration's rate limit (0: none); default: each channel's own default.")
+        parser.add_argument('--no-refused-learner', action='store_true',
+                            help='Leave out the one more learner per customer whom every channel of the stand-in '
+                                 'refuses (for tests that count what arrives).')
 
     def handle(self, *args, **options):
         if options['learners_per_customer'] < 1:
             raise CommandError('--learners-per-customer must be at least 1.')
-        population = build_population(options['learners_per_customer'])
+        population = build_population(options['learners_per_customer'],
+                                      refused_learner=not options['no_refused_learner'])
         urls = channel_urls(options['standin'].rstrip('/'))
         load_population(population, urls)  # points the configurations at ``urls`` too
         load_lms_rows(population)  # what the LMS knows, in its tables (the database source reads them)
@@ -37,8 +41,9 @@ class Command(BaseCommand):
             for channel in CHANNELS.values():
                 channel.configuration_model.objects.update(requests_per_minute=options['requests_per_minute'])
         cases = sorted({learner.case for learner in population})
+        refused = '' if options['no_refused_learner'] else ' and one whom every channel refuses'
         self.stdout.write(
             f'Demo data: {len(CUSTOMERS)} customers ({", ".join(f"{slug}: {code}" for slug, _, code in CUSTOMERS)}), '
-            f'{options["learners_per_customer"]} learners each ({len(population)} in all), '
+            f'{options["learners_per_customer"]} learners each{refused} ({len(population)} in all), '
             f'cases: {", ".join(cases)}.'
         )

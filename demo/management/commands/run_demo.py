@@ -26,6 +26,15 @@ def mask(value):
     return f'{local[:1]}***{at}{domain}' if at else f'{text[:1]}***'
 
 
+def point_at(server):
+    """Serve the LMS's rows from ``server``, set its faults, and point the LMS settings and the configurations at it."""
+    serve_rows(server.lms)  # the LMS's answers from the rows the database source reads
+    server.faults.configure(getattr(settings, 'DEMO_STANDIN', {}) or {})
+    settings.LMS_ROOT_URL = settings.LMS_INTERNAL_ROOT_URL = f'{server.url}/lms'
+    settings.BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL = f'{server.url}/lms/oauth2'
+    point_configurations_at(channel_urls(server.url))
+
+
 def masked_payload(channel, payload):
     """The payload with the personal fields (email, remote id, user guid, session token) masked."""
     if channel == 'SAP':
@@ -51,7 +60,7 @@ class Command(BaseCommand):
         server = StandInServer(settings.BACKEND_SERVICE_EDX_OAUTH2_KEY, settings.BACKEND_SERVICE_EDX_OAUTH2_SECRET,
                                port=getattr(settings, 'DEMO_STANDIN_PORT', 0))
         with server:
-            self._point_at(server)
+            point_at(server)
             self.stdout.write(f'Stand-in for the LMS and the channels: {server.url}')
             self.stdout.write(f"LMS source: {get_setting('ENTERPRISE_EXPORT_LMS_SOURCE')} "
                               '(ENTERPRISE_EXPORT_LMS_SOURCE: "database" reads the LMS tables, '
@@ -60,14 +69,6 @@ class Command(BaseCommand):
             call_command('transmit_learner_data', '--api_user', API_USERNAME, stdout=output)
             self.stdout.write(output.getvalue())
             self._show_received(server)
-
-    @staticmethod
-    def _point_at(server):
-        serve_rows(server.lms)  # the LMS's answers from the rows the database source reads
-        server.faults.configure(getattr(settings, 'DEMO_STANDIN', {}) or {})
-        settings.LMS_ROOT_URL = settings.LMS_INTERNAL_ROOT_URL = f'{server.url}/lms'
-        settings.BACKEND_SERVICE_EDX_OAUTH2_PROVIDER_URL = f'{server.url}/lms/oauth2'
-        point_configurations_at(channel_urls(server.url))
 
     def _show_received(self, server):
         received = server.channels.received
