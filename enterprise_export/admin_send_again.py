@@ -1,6 +1,7 @@
 """
-The admin's "send again" (SPEC 20, 21): one single-learner task per learner, course run and
-configuration of the selected failed rows, and what the operator is then told.
+The admin's "send again" (SPEC 20, 21): one single-learner task per learner and course run of the
+selected failed rows, for their configurations, each run with an id told in advance, and what
+the operator is then told.
 
 Tasks that ran in the request (eager Celery) report what each configuration's run did; tasks
 queued for workers report the run id to look for in the transmission runs.
@@ -88,41 +89,47 @@ class ConfigurationReport:
 
 def send_again(model_admin, request, queryset):
     """
-    Queue the single-learner task once per learner, course run and configuration of the failed
-    rows of ``queryset`` (sent and superseded rows are skipped), each under a run id of its own;
-    tell the operator what each configuration's runs did, or which run ids to look for.
+    Queue the single-learner task once per learner and course run of the failed rows of
+    ``queryset``, for their configurations only (sent and superseded rows are skipped), each
+    configuration's run under a run id of its own; tell the operator what each configuration's
+    runs did, or which run ids to look for.
     """
     channel_code = channel_of(queryset.model).code
     failed = queryset.exclude(audits.sent_q(queryset.model)).filter(superseded=False)
     selected, failed_count = queryset.count(), failed.count()  # before the tasks run: eager ones change the rows
     targets = learner_run_configurations(
         failed.values_list('enterprise_course_enrollment_id', 'plugin_configuration_id').distinct(), channel_code)
-    reports = {}
+    reports, learner_runs = {}, 0
     for (username, course_run_id), configurations in targets.items():
-        for code, configuration_id in configurations:
-            report = reports.setdefault((code, configuration_id), ConfigurationReport(code, configuration_id))
-            run_id = str(uuid.uuid4())
-            try:
-                result = tasks.transmit_single_learner_data.delay(
-                    username, course_run_id, configurations=[[code, configuration_id]], run_id=run_id)
-            except Exception as error:  # noqa: BLE001 - a broker that is down, or an eager task that raised
+        run_ids = [str(uuid.uuid4()) for _ in configurations]
+        learner_reports = [reports.setdefault((code, configuration_id), ConfigurationReport(code, configuration_id))
+                           for code, configuration_id in configurations]
+        try:
+            # Asked afresh (as_passed=False): the LMS alone says what to send, record by record.
+            result = tasks.transmit_single_learner_data.delay(
+                username, course_run_id, configurations=configurations, run_ids=run_ids, as_passed=False)
+        except Exception as error:  # noqa: BLE001 - a broker that is down, or an eager task that raised
+            for report in learner_reports:
                 # The type only: a broker's error may quote its URL, and with it a password.
                 report.add_error(f'the task could not be queued or raised {type(error).__name__}')
-                continue
+            continue
+        learner_runs += 1
+        for report, run_id in zip(learner_reports, run_ids, strict=True):
             report.add_result(result, run_id)
     _name_customers(reports.values())
-    model_admin.message_user(request, _what_was_done(reports.values(), skipped=selected - failed_count),
+    model_admin.message_user(request, _what_was_done(reports.values(), learner_runs, skipped=selected - failed_count),
                              messages.INFO)
     for report in sorted(reports.values(), key=lambda report: (report.channel_code, report.configuration_id)):
         model_admin.message_user(request, report.message(model_admin.admin_site), report.level)
 
 
-def _what_was_done(reports, *, skipped):
+def _what_was_done(reports, learner_runs, *, skipped):
     """The first line: how many learner runs ran (eager) or were queued, and how many selected rows were skipped."""
-    queued = sum(len(report.queued_run_ids) for report in reports)
-    ran = sum(report.ran for report in reports)
-    done = f'Queued {queued}' if queued or not ran else f'Ran {ran}'
-    return f'{done} learner run(s) to send again; {skipped} selected row(s) were skipped (sent or superseded).'
+    queued = any(report.queued_run_ids for report in reports)
+    ran = any(report.ran for report in reports)
+    done = 'Queued' if queued or not ran else 'Ran'
+    return (f'{done} {learner_runs} learner run(s) to send again; {skipped} selected row(s) were skipped '
+            '(sent or superseded).')
 
 
 def _name_customers(reports):

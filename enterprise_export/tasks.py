@@ -56,19 +56,25 @@ def locked_run(channel_code, configuration, run_id=None):
 
 @shared_task(bind=True, name='enterprise_export.tasks.transmit_single_learner_data', max_retries=None)
 @set_code_owner_attribute
-def transmit_single_learner_data(self, username, course_run_id, configurations=None, run_id=None):
+def transmit_single_learner_data(self, username, course_run_id, configurations=None, run_ids=None, as_passed=True):
     """
     Send one learner's result in one run to every active configuration of their active customers.
 
     Queued when the LMS says the learner passed; the export still asks the LMS, which wins.
     A configuration whose lock another run holds is not sent alongside it: the task is retried
     later (``ENTERPRISE_EXPORT_LOCK_RETRY_SECONDS``) for those configurations only
-    (``configurations``: ``[channel code, configuration id]`` pairs; None: all). ``run_id``
-    names the run of the one configuration ``configurations`` then gives (the admin's "send
-    again" tells it before the task runs); each configuration's run gets a new one otherwise.
+    (``configurations``: ``[channel code, configuration id]`` pairs; None: all). ``run_ids``,
+    beside ``configurations`` (one each), name those configurations' runs (the admin's "send
+    again" tells them before the task runs); each configuration's run gets a new one otherwise.
+    ``as_passed`` (the LMS said the learner passed) asks the export with the passing grade, and
+    leaves out an enrollment already sent with it before the LMS is asked; False ("send again")
+    asks the LMS alone, and the send loop decides record by record.
     """
-    if run_id is not None and (configurations is None or len(configurations) != 1):
-        raise ValueError('run_id names the run of one configuration: give exactly one in configurations')
+    if run_ids is not None and (configurations is None or len(run_ids) != len(configurations)):
+        raise ValueError('run_ids name the runs of configurations: give one run id per configuration')
+    given_ids = {}
+    if run_ids is not None:
+        given_ids = {(code, pk): run_id for (code, pk), run_id in zip(configurations, run_ids, strict=True)}
     learner_user = get_user_model().objects.filter(username=username).first()
     if learner_user is None:
         LOGGER.warning('Single-learner transmission for an unknown user', extra={'course_id': course_run_id})
@@ -76,22 +82,29 @@ def transmit_single_learner_data(self, username, course_run_id, configurations=N
     wanted = None if configurations is None else {(code, pk) for code, pk in configurations}
     summaries, locked = [], []
     for channel, configuration in _learner_configurations(learner_user, wanted):
+        run_id = given_ids.get((channel.code, configuration.pk))
         with configuration_lock(channel.code, configuration.pk) as held:
             if not held:
                 locked_run(channel.code, configuration, run_id)
                 locked.append([channel.code, configuration.pk])
                 continue
             exporter = channel.build_exporter(_worker_user(configuration), configuration)
-            request = ExportRequest(learner=learner_user, course_run_id=course_run_id,
-                                    grade=exporter.grade_passing, is_passing=True, completed_date=timezone.now())
+            if as_passed:
+                request = ExportRequest(learner=learner_user, course_run_id=course_run_id,
+                                        grade=exporter.grade_passing, is_passing=True, completed_date=timezone.now())
+            else:
+                request = ExportRequest(learner=learner_user, course_run_id=course_run_id)
             summary = channel.build_transmitter(configuration).transmit(exporter, request, run_id=run_id)
         summaries.append(summary.as_dict())
     if locked:
         LOGGER.info('Single-learner transmission: %s configurations locked by another run; retrying later',
                     len(locked), extra={'course_id': course_run_id})
         retried = {'username': username, 'course_run_id': course_run_id, 'configurations': locked}
-        if run_id is not None:
-            retried['run_id'] = run_id  # the run the operator was told about is this one, once retried
+        if given_ids:
+            # The runs the operator was told about are these, once retried.
+            retried['run_ids'] = [given_ids.get((code, pk)) for code, pk in locked]
+        if not as_passed:
+            retried['as_passed'] = False
         raise self.retry(kwargs=retried,
                          countdown=int(get_setting('ENTERPRISE_EXPORT_LOCK_RETRY_SECONDS')),
                          max_retries=int(get_setting('ENTERPRISE_EXPORT_LOCK_MAX_RETRIES')))

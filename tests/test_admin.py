@@ -389,8 +389,9 @@ def test_send_again_sends_each_learner_to_the_selected_rows_configurations_only(
     learner = get_user_model().objects.get(pk=enrollment.enterprise_customer_user.user_id)
     [call] = task.delay.call_args_list
     assert call.args == (learner.username, 'course-v1:edX+DemoX+Demo_2026')
-    run_id = str(uuid.UUID(call.kwargs['run_id']))  # each task runs under a run id of its own
-    assert call.kwargs == {'configurations': [['SAP', configuration.pk]], 'run_id': run_id}
+    [run_id] = call.kwargs['run_ids']  # each configuration's run has an id of its own, told in advance
+    assert call.kwargs == {'configurations': [['SAP', configuration.pk]], 'run_ids': [str(uuid.UUID(run_id))],
+                           'as_passed': False}
     assert 'Queued 1 learner run(s) to send again; 2 selected row(s) were skipped (sent or superseded).' in (
         response.content.decode())
 

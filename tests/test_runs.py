@@ -125,15 +125,15 @@ class TestRecordedRuns:
             self, degreed, channels):
         run_id = str(uuid.uuid4())
         summaries = tasks.transmit_single_learner_data('ada', RUN, configurations=[['DEGREED', degreed.pk]],
-                                                       run_id=run_id)
+                                                       run_ids=[run_id])
         assert [summary['sent'] for summary in summaries] == [1]
         run = TransmissionRun.objects.get()
         assert str(run.run_id) == run_id
         assert {str(value) for value in rows().values_list('run_id', flat=True)} == {run_id}
 
-    def test_a_run_id_names_one_configuration_only(self, degreed):
-        with pytest.raises(ValueError, match='exactly one'):
-            tasks.transmit_single_learner_data('ada', RUN, run_id=str(uuid.uuid4()))
+    def test_run_ids_go_one_per_configuration(self, degreed):
+        with pytest.raises(ValueError, match='one run id per configuration'):
+            tasks.transmit_single_learner_data('ada', RUN, run_ids=[str(uuid.uuid4())])
 
 
 class TestTelemetry:
@@ -299,3 +299,20 @@ class TestSupersededBothWays:
         second_run = TransmissionRun.objects.exclude(pk=first_run.pk).get()
         assert [(row.course_id, row.superseded, row.run_id) for row in rows()] == [
             (RUN, True, first_run.run_id), (COURSE_KEY, False, second_run.run_id)] * 3
+
+    def test_a_failed_row_left_beside_a_sent_one_is_superseded_by_the_next_run(self, degreed, channels):
+        # Rows as an import (or a version before superseding held both ways) may have left them:
+        # the run id sent, the course key failed, nothing superseded.
+        tasks.transmit_learner_data('api_worker', 'DEGREED', degreed.pk)
+        rows().filter(course_id=COURSE_KEY).update(status=500, error_message='down', failure_kind='server_error')
+        DegreedLearnerDataTransmissionAudit.objects.bulk_create([
+            DegreedLearnerDataTransmissionAudit(
+                plugin_configuration_id=degreed.pk, enterprise_course_enrollment_id=row.enterprise_course_enrollment_id,
+                course_id=RUN, grade=row.grade, status=200, degreed_user_email=row.degreed_user_email,
+                course_completed=True, completed_timestamp=row.completed_timestamp)
+            for row in rows().filter(course_id=COURSE_KEY)
+        ])
+        result = tasks.transmit_learner_data('api_worker', 'DEGREED', degreed.pk)
+        assert (result['sent'], result['failed']) == (0, 0)
+        assert [(row.course_id, row.status, row.superseded) for row in rows()] == [
+            (RUN, 200, False), (COURSE_KEY, 500, True)] * 3

@@ -140,6 +140,7 @@ class SendRun:
                 self._held[enrollment_id].append(record)
             elif not self._should_send(record):
                 self.summary.skipped += 1
+                self._supersede_if_already_sent(record)
             else:
                 self._busy.add(enrollment_id)
                 self._in_flight[self.executor.submit(self._send, record)] = record
@@ -294,6 +295,19 @@ class SendRun:
         self._failed_rows([record.enterprise_course_enrollment_id]).exclude(
             course_id=record.course_id,
         ).update(superseded=True)
+
+    def _supersede_if_already_sent(self, record):
+        """
+        A course-level record skipped because its enrollment's completion was already sent with
+        its grade (by the other course id): the enrollment's failed rows left from before (imported
+        ones, or written before superseding held both ways) are no longer failures either.
+        """
+        enrollment_id = record.enterprise_course_enrollment_id
+        if self.dry_run or record.subsection_id or enrollment_id not in self._with_failed_rows:
+            return
+        if enrollment_id in self._sent_grades and self._sent_grades[enrollment_id] == record.grade:
+            self._failed_rows([enrollment_id]).update(superseded=True)
+            self._with_failed_rows.discard(enrollment_id)
 
     def _failed_rows(self, enrollment_ids):
         """The course-level rows of ``enrollment_ids`` whose last attempt failed and that nothing superseded."""
