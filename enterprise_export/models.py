@@ -110,7 +110,7 @@ class EnterpriseCustomerUser(models.Model):
     enterprise_customer = models.ForeignKey(
         settings.ENTERPRISE_EXPORT_CUSTOMER_MODEL, on_delete=models.CASCADE, related_name='enterprise_customer_users',
     )
-    user_id = models.PositiveIntegerField(help_text="The LMS user's id.")
+    user_id = models.PositiveIntegerField(db_index=True, help_text="The LMS user's id.")
     active = models.BooleanField(default=True)
     linked = models.BooleanField(default=True)
 
@@ -364,7 +364,8 @@ class BaseLearnerDataTransmissionAudit(models.Model):
     )
     superseded = models.BooleanField(
         default=False,
-        help_text="A failed run-id row whose enrollment's course-key record was sent since: no longer a failure.",
+        help_text="A failed row whose enrollment's completion went through by its other course id (course key "
+                  'or run id): no longer a failure.',
     )
     run_id = models.UUIDField(
         null=True, blank=True, db_index=True,
@@ -675,9 +676,17 @@ def _one_row_per_attempt_target(model_name):
     )]
 
 
-def _latest_attempts_first(model_name):
-    # The operators' API and admin read a configuration's rows newest first (its last attempt, its last failure).
-    return [models.Index(fields=['plugin_configuration_id', 'modified'], name=f'{model_name}_conf_modified')]
+def _audit_indexes(model_name, identity_field):
+    """
+    The indexes the operators' API and admin read a channel's audit rows by: a configuration's rows
+    newest first (its last attempt, its last failure), and the admin's search by the learner's
+    identity at the channel and by course id, each a whole value (SPEC 21).
+    """
+    return [
+        models.Index(fields=['plugin_configuration_id', 'modified'], name=f'{model_name}_conf_modified'),
+        models.Index(fields=[identity_field], name=f'{model_name}_identity'),
+        models.Index(fields=['course_id'], name=f'{model_name}_course'),
+    ]
 
 
 class SapSuccessFactorsLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
@@ -689,13 +698,13 @@ class SapSuccessFactorsLearnerDataTransmissionAudit(BaseLearnerDataTransmissionA
     .. pii_retirement: retained
     """
 
-    sapsf_user_id = models.CharField(max_length=255)
+    sapsf_user_id = models.CharField('SAP user id', max_length=255, help_text="The learner's user id at SAP.")
     total_hours = models.FloatField(null=True, blank=True)
     plugin_configuration_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
         constraints = _one_row_per_attempt_target('ee_sapsf_audit')
-        indexes = _latest_attempts_first('ee_sapsf_audit')
+        indexes = _audit_indexes('ee_sapsf_audit', 'sapsf_user_id')
         verbose_name = 'SAP SuccessFactors transmission audit'
 
 
@@ -708,7 +717,8 @@ class BaseDegreedLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
     .. pii_retirement: retained
     """
 
-    degreed_user_email = models.CharField(max_length=255)
+    degreed_user_email = models.CharField('Degreed email', max_length=255,
+                                          help_text="The learner's email, as Degreed knows them.")
     plugin_configuration_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
@@ -720,7 +730,7 @@ class DegreedLearnerDataTransmissionAudit(BaseDegreedLearnerDataTransmissionAudi
 
     class Meta:
         constraints = _one_row_per_attempt_target('ee_degreed_audit')
-        indexes = _latest_attempts_first('ee_degreed_audit')
+        indexes = _audit_indexes('ee_degreed_audit', 'degreed_user_email')
         verbose_name = 'Degreed transmission audit'
 
 
@@ -729,7 +739,7 @@ class Degreed2LearnerDataTransmissionAudit(BaseDegreedLearnerDataTransmissionAud
 
     class Meta:
         constraints = _one_row_per_attempt_target('ee_degreed2_audit')
-        indexes = _latest_attempts_first('ee_degreed2_aud')
+        indexes = _audit_indexes('ee_degreed2_aud', 'degreed_user_email')
         verbose_name = 'Degreed v2 transmission audit'
 
 
@@ -742,12 +752,13 @@ class CornerstoneLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
     .. pii_retirement: retained
     """
 
-    user_guid = models.CharField(max_length=255)
+    user_guid = models.CharField('Cornerstone user guid', max_length=255,
+                                 help_text="The learner's user guid at Cornerstone (from the launch).")
     plugin_configuration_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
         constraints = _one_row_per_attempt_target('ee_csod_audit')
-        indexes = _latest_attempts_first('ee_csod_audit')
+        indexes = _audit_indexes('ee_csod_audit', 'user_guid')
         verbose_name = 'Cornerstone transmission audit'
 
 
@@ -764,13 +775,14 @@ class XAPILearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
 
     ALSO_SENT_STATUSES = (409,)
 
-    xapi_user_email = models.CharField(max_length=255)
+    xapi_user_email = models.CharField('learner email (xAPI actor)', max_length=255,
+                                       help_text="The learner's email, the statement's actor (mbox).")
     plugin_configuration_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
     statement_id = models.CharField(max_length=36, blank=True, help_text='The id of the statement sent (a UUID).')
 
     class Meta:
         constraints = _one_row_per_attempt_target('ee_xapi_audit')
-        indexes = _latest_attempts_first('ee_xapi_audit')
+        indexes = _audit_indexes('ee_xapi_audit', 'xapi_user_email')
         verbose_name = 'xAPI transmission audit'
 
 
@@ -783,13 +795,14 @@ class WebhookLearnerDataTransmissionAudit(BaseLearnerDataTransmissionAudit):
     .. pii_retirement: retained
     """
 
-    webhook_user_email = models.CharField(max_length=255)
+    webhook_user_email = models.CharField('learner email', max_length=255,
+                                          help_text="The learner's email, as the event names them.")
     plugin_configuration_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
     event_id = models.CharField(max_length=36, blank=True, help_text='The id of the event sent (a UUID).')
 
     class Meta:
         constraints = _one_row_per_attempt_target('ee_webhook_audit')
-        indexes = _latest_attempts_first('ee_webhook_audit')
+        indexes = _audit_indexes('ee_webhook_audit', 'webhook_user_email')
         verbose_name = 'webhook transmission audit'
 
 
