@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: venv servers-venv test test-mysql test-load quality migrations-check demo demo-admin bench bench-e2e clean help venv-edx-enterprise test-edx-enterprise test-tutor test-browser
+.PHONY: venv servers-venv test test-mysql test-load quality migrations-check demo demo-admin bench bench-admin bench-e2e clean help venv-edx-enterprise test-edx-enterprise test-tutor test-browser
 
 help:
 	@echo "make test    build .venv if needed, then lint, check migrations and run the whole test suite"
@@ -111,6 +111,10 @@ demo-admin: demo
 bench: venv
 	$(BIN)/python -m benchmarks.bench_export
 	$(BIN)/python -m benchmarks.bench_sources
+
+# One JSON line per admin page at 100,000 audit rows; see benchmarks/bench_admin.py. Not part of make test.
+bench-admin: venv
+	$(BIN)/python -m benchmarks.bench_admin
 
 # Prints one JSON line per case; see benchmarks/bench_e2e.py. Not part of make test.
 bench-e2e: venv

@@ -5,7 +5,10 @@ course id.
 
 Audit rows name their enrollment by id only: a learner is found through the user model, then
 their enrollments, and the rows are those of these enrollments (``enterprise_course_enrollment_id``
-is indexed). Nothing is matched with ``icontains``: every lookup can be answered from an index.
+is indexed). Nothing is matched with ``icontains``: the audit columns searched (enrollment id,
+course id, the channel's identity) are each indexed (migrations 0005 and 0015), so the OR of
+them is a union of index lookups. Users are found by ``iexact``: on MySQL, whose collation
+ignores case, it uses the username index; on SQLite and PostgreSQL it reads the user table.
 """
 
 from django.contrib.auth import get_user_model
