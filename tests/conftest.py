@@ -9,11 +9,16 @@ import time_machine
 from edx_django_utils.cache import TieredCache
 
 from demo.standin.server import StandInServer
-from test_utils.factories import EnterpriseCustomerFactory, UserFactory
+from test_utils.factories import (
+    DegreedConfigurationFactory,
+    EnterpriseCustomerFactory,
+    UserFactory,
+    consenting_enrollment,
+)
 from test_utils.fake_channels import FakeChannels
 from test_utils.fake_clock import FakeClock
 from test_utils.fake_lms import FakeLms
-from test_utils.transmissions import NOW
+from test_utils.transmissions import NOW, RUN
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +49,17 @@ def customer(db):
 @pytest.fixture
 def api_user(db):
     return UserFactory(username='api_worker')
+
+
+@pytest.fixture
+def degreed(lms, api_user):
+    """One Degreed configuration with three learners (ada, bob, cy) who passed ``RUN``."""
+    lms.add_course(RUN, pacing='self', end=None)
+    configuration = DegreedConfigurationFactory()
+    for name in ('ada', 'bob', 'cy'):
+        consenting_enrollment(configuration.enterprise_customer, RUN, user=UserFactory(username=name))
+        lms.learner(name, RUN, passed=True)
+    return configuration
 
 
 @pytest.fixture

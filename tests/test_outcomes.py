@@ -15,7 +15,7 @@ from demo.standin.http import Failure
 from enterprise_export import tasks
 from enterprise_export.locks import acquire, configuration_lock, is_locked, release
 from enterprise_export.models import ConfigurationLock, DegreedLearnerDataTransmissionAudit
-from test_utils.factories import DegreedConfigurationFactory, UserFactory, consenting_enrollment
+from test_utils.factories import UserFactory
 from test_utils.fake_channels import DEGREED
 
 RUN = 'course-v1:edX+DemoX+Demo_2026'
@@ -28,17 +28,6 @@ def fixed_clock(settings):
     settings.ENTERPRISE_EXPORT_LMS_RETRIES = 0
     with time_machine.travel(datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC), tick=False):
         yield
-
-
-@pytest.fixture
-def degreed(lms, api_user):
-    """One Degreed configuration with three passing learners."""
-    lms.add_course(RUN, pacing='self', end=None)
-    configuration = DegreedConfigurationFactory()
-    for name in ('ada', 'bob', 'cy'):
-        consenting_enrollment(configuration.enterprise_customer, RUN, user=UserFactory(username=name))
-        lms.learner(name, RUN, passed=True)
-    return configuration
 
 
 def run_command(*args):

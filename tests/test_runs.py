@@ -25,7 +25,7 @@ from enterprise_export.models import (
     get_enrollment_model,
 )
 from enterprise_export.transmitters.sending import SendRun
-from test_utils.factories import DegreedConfigurationFactory, UserFactory, consenting_enrollment
+from test_utils.factories import DegreedConfigurationFactory
 
 RUN = 'course-v1:edX+DemoX+Demo_2026'
 COURSE_KEY = 'edX+DemoX'
@@ -39,17 +39,6 @@ def fixed_clock(settings):
     settings.ENTERPRISE_EXPORT_LMS_RETRIES = 0
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def degreed(lms, api_user):
-    """One Degreed configuration with three passing learners."""
-    lms.add_course(RUN, pacing='self', end=None)
-    configuration = DegreedConfigurationFactory()
-    for name in ('ada', 'bob', 'cy'):
-        consenting_enrollment(configuration.enterprise_customer, RUN, user=UserFactory(username=name))
-        lms.learner(name, RUN, passed=True)
-    return configuration
 
 
 def run_command(*args):
