@@ -264,8 +264,9 @@ class ChannelAuditAdmin(AuditAdmin):
                   permissions=['send_again'])
     def send_again(self, request, queryset):
         """
-        One single-learner task per learner, run and configuration of the selected failed rows;
-        sent and superseded rows are skipped (SPEC 20). Says what each configuration's run did.
+        One single-learner task per learner and run of the selected failed rows, for their
+        configurations; sent and superseded rows are skipped (SPEC 20). Says what each
+        configuration's run did.
         """
         admin_send_again.send_again(self, request, queryset)
 
@@ -440,17 +441,27 @@ def _secret_state_display(model, field_name):
 class LearnerIdentityAdmin(admin.ModelAdmin):
     """
     The learners' identities a channel keeps here (the registry's ``identity_model``): listed by
-    the model's ``listed_fields``; its ``credential_fields`` (a learner's session) never shown.
+    the model's ``listed_fields``; its ``credential_fields`` (a learner's session) never shown,
+    only whether each is ``set``, ``not set`` or ``unreadable`` (SPEC 20).
     """
 
     search_fields = ('course_id', '=enterprise_customer_user__id')
     raw_id_fields = ('enterprise_customer_user',)
+
+    def __init__(self, model, admin_site):
+        super().__init__(model, admin_site)
+        for name in model.credential_fields:
+            setattr(self, secret_state_name(name), _secret_state_display(model, name))
 
     def get_list_display(self, request):
         return self.model.listed_fields
 
     def get_exclude(self, request, obj=None):
         return self.model.credential_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj),
+                *(secret_state_name(name) for name in self.model.credential_fields))
 
 
 for channel in CHANNELS.values():

@@ -1,5 +1,6 @@
 """Admin pages: secrets never shown, untrusted values refused, audits read-only with outcomes and "send again"."""
 
+import re
 import uuid
 from unittest import mock
 
@@ -418,3 +419,14 @@ def test_a_new_destination_needs_the_secrets_typed_again(staff_client, factory, 
     assert getattr(type(configuration).objects.get(), destination) == getattr(configuration, destination)
     retyped = {name: 'whsec-' + 'y' * 32 for name in secrets}
     assert staff_client.post(url, {**form, **retyped}).status_code == 302
+
+
+@pytest.mark.parametrize('token, shown', [('a-session-token', 'set'), ('', 'not set')])
+def test_an_identity_page_says_whether_a_session_token_is_saved_never_what_it_is(client, token, shown):
+    identity = CornerstoneLearnerIdentityFactory(session_token=token)
+    client.force_login(_user_with('view_cornerstonelearneridentity'))
+    page = client.get(reverse('admin:enterprise_export_cornerstonelearneridentity_change', args=[identity.pk]))
+    content = page.content.decode()
+    assert page.status_code == 200
+    assert re.search(r'Session token.*?<div class="readonly">' + shown + '</div>', content, re.DOTALL | re.IGNORECASE)
+    assert 'a-session-token' not in content
