@@ -384,8 +384,9 @@ class ChannelConfigurationAdmin(admin.ModelAdmin):
         return DescribedChangeList
 
     def describe_page(self, configurations):
-        """Put on each configuration its last ``TransmissionRun`` (``last_run_row``; None: never run), in one query."""
-        configurations = list(configurations)
+        """Put on each configuration its last failed row and its last ``TransmissionRun`` (``last_run_row``; None:
+        never run), in two queries."""
+        configurations = audits.with_last_failures(configurations, self.channel)
         runs = models.TransmissionRun.objects.in_bulk(
             [configuration.last_run_pk for configuration in configurations if configuration.last_run_pk])
         for configuration in configurations:

@@ -58,33 +58,46 @@ def listed_rows(audit_model):
 
 def with_last_outcome(configurations, channel):
     """
-    ``configurations`` (of ``channel``) annotated with ``last_attempt`` and their latest failure
-    (``last_failure_status``, ``last_failure_message``, ``last_failure_kind``: None when there is
-    none), in the same query.
+    ``configurations`` (of ``channel``) annotated with ``last_attempt`` and the id of their latest
+    failed row (``last_failure_id``: None when there is none), in the same query; pass them through
+    ``with_last_failures`` before ``last_error``.
     """
     rows = listed_rows(channel.audit_model).filter(plugin_configuration_id=OuterRef('pk')).order_by('-modified', '-id')
     failures = rows.exclude(sent_q(channel.audit_model))
     return configurations.annotate(
         last_attempt=Subquery(rows.values('modified')[:1]),
-        last_failure_status=Subquery(failures.values('status')[:1]),
-        last_failure_message=Subquery(failures.values('error_message')[:1]),
-        last_failure_kind=Subquery(failures.values('failure_kind')[:1]),
+        # One subquery for the failure (its row is read by id afterwards): finding it may read every
+        # row of a configuration that never failed, so it is done once, not once per field.
+        last_failure_id=Subquery(failures.values('pk')[:1]),
     )
 
 
+def with_last_failures(configurations, channel):
+    """
+    Put on each of ``configurations`` (from ``with_last_outcome``) its latest failed row
+    (``last_failure``; None when none), in one query.
+    """
+    configurations = list(configurations)
+    failures = channel.audit_model.objects.only('status', 'error_message', 'failure_kind').in_bulk(
+        [configuration.last_failure_id for configuration in configurations if configuration.last_failure_id])
+    for configuration in configurations:
+        configuration.last_failure = failures.get(configuration.last_failure_id)
+    return configurations
+
+
 def last_error(configuration):
-    """The reason of the latest failure of a configuration from ``with_last_outcome``, or None."""
-    if configuration.last_failure_message is None:  # never null on a row: no failure at all
+    """The reason of the latest failure of a configuration from ``with_last_failures``, or None."""
+    failure = configuration.last_failure
+    if failure is None:
         return None
     # A failure's status is never one its channel counts as sent: no audit model needed.
-    return failure_reason(configuration.last_failure_status, configuration.last_failure_message,
-                          configuration.last_failure_kind)
+    return failure_reason(failure.status, failure.error_message, failure.failure_kind)
 
 
 def configuration_outcomes(channel, configurations):
     """
     One dict per configuration of ``configurations`` (a queryset of ``channel``'s): ``configuration_id``,
-    ``active``, ``sent``, ``failed``, ``last_attempt``, ``last_error``. Two queries in all.
+    ``active``, ``sent``, ``failed``, ``last_attempt``, ``last_error``. Three queries in all.
     """
     counts = {row['plugin_configuration_id']: row for row in listed_rows(channel.audit_model).filter(
         plugin_configuration_id__in=configurations.values('pk'),
@@ -96,7 +109,7 @@ def configuration_outcomes(channel, configurations):
          'sent': counts.get(configuration.pk, {}).get('sent', 0),
          'failed': counts.get(configuration.pk, {}).get('failed', 0),
          'last_attempt': configuration.last_attempt, 'last_error': last_error(configuration)}
-        for configuration in with_last_outcome(configurations, channel)
+        for configuration in with_last_failures(with_last_outcome(configurations, channel), channel)
     ]
 
 
