@@ -11,6 +11,7 @@ import time
 import uuid
 from datetime import timedelta
 
+from django.db import DatabaseError
 from django.utils import timezone
 from edx_django_utils.monitoring import set_custom_attribute
 
@@ -20,11 +21,6 @@ from enterprise_export.models import TransmissionRun
 LOGGER = logging.getLogger(__name__)
 
 ATTRIBUTE_PREFIX = 'enterprise_export.'
-
-
-def new_run_id():
-    """A fresh run id, as the tasks take it (a string: Celery's arguments are JSON)."""
-    return str(uuid.uuid4())
 
 
 class RecordedRun:
@@ -60,7 +56,13 @@ class RecordedRun:
         duration = time.monotonic() - self._started_at
         counts = {name: getattr(summary, name) for name in ('sent', 'skipped', 'failed', 'lms_errors')}
         error = summary.error or ''
-        TransmissionRun.objects.filter(run_id=self.run_id).update(finished=timezone.now(), error=error, **counts)
+        extra = {'channel': self.channel_code, 'configuration_id': self.configuration.pk, 'run_id': str(self.run_id)}
+        try:
+            TransmissionRun.objects.filter(run_id=self.run_id).update(finished=timezone.now(), error=error, **counts)
+        except DatabaseError:
+            # The database that stopped the run may still be gone: what the run did is told below all the same.
+            LOGGER.exception('%s configuration %s run %s: its end could not be recorded', self.channel_code,
+                             self.configuration.pk, self.run_id, extra=extra)
         attributes = {'channel': self.channel_code, 'configuration_id': int(self.configuration.pk), **counts,
                       'error': error, 'duration_s': round(duration, 3)}
         for name, value in attributes.items():
@@ -69,8 +71,7 @@ class RecordedRun:
             '%s configuration %s run %s: %s sent, %s skipped, %s failed, %s lms_errors, error: %s, %.2f s',
             self.channel_code, self.configuration.pk, self.run_id, counts['sent'], counts['skipped'],
             counts['failed'], counts['lms_errors'], error or 'none', duration,
-            extra={'channel': self.channel_code, 'configuration_id': self.configuration.pk,
-                   'run_id': str(self.run_id), 'duration_s': duration},
+            extra={**extra, 'duration_s': duration},
         )
 
 

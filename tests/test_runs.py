@@ -15,6 +15,8 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
+from django.db.models import QuerySet
 
 from enterprise_export import tasks
 from enterprise_export.locks import configuration_lock
@@ -305,3 +307,22 @@ class TestSupersededBothWays:
         assert (result['sent'], result['failed']) == (0, 0)
         assert [(row.course_id, row.status, row.superseded) for row in rows()] == [
             (RUN, 200, False), (COURSE_KEY, 500, True)] * 3
+
+
+class TestARunTheDatabaseStopped:
+
+    def test_its_summary_still_tells_what_it_did_when_its_end_cannot_be_recorded(self, degreed, channels, caplog):
+        original_update = QuerySet.update
+
+        def update(queryset, **values):
+            if queryset.model is TransmissionRun and 'finished' in values and values['finished'] is not None:
+                raise OperationalError('server has gone away')
+            return original_update(queryset, **values)
+
+        with mock.patch.object(QuerySet, 'update', update), caplog.at_level(logging.INFO, logger='enterprise_export'):
+            result = tasks.transmit_learner_data('api_worker', 'DEGREED', degreed.pk)
+        assert (result['sent'], result['skipped'], result['error']) == (3, 3, None)
+        assert TransmissionRun.objects.get().finished is None  # as a run that died shows
+        messages = [record.getMessage() for record in caplog.records]
+        assert any('its end could not be recorded' in message for message in messages)
+        assert any('3 sent, 3 skipped, 0 failed' in message for message in messages)
