@@ -52,6 +52,13 @@ def api_user(db):
 
 
 @pytest.fixture
+def staff_client(client):
+    """The test client, logged in as a superuser (the admin's pages)."""
+    client.force_login(UserFactory(username='operator', is_staff=True, is_superuser=True))
+    return client
+
+
+@pytest.fixture
 def degreed(lms, api_user):
     """One Degreed configuration with three learners (ada, bob, cy) who passed ``RUN``."""
     lms.add_course(RUN, pacing='self', end=None)

@@ -32,12 +32,6 @@ from test_utils.factories import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def staff_client(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    return client
-
-
 @pytest.mark.parametrize(('factory', 'model_name', 'secret_field'), [
     (DegreedConfigurationFactory, 'degreedenterprisecustomerconfiguration', 'secret'),
     (Degreed2ConfigurationFactory, 'degreed2enterprisecustomerconfiguration', 'client_secret'),

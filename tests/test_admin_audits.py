@@ -33,12 +33,6 @@ LAST_ATTEMPT = datetime.datetime(2026, 6, 1, 3, 4, 5, tzinfo=datetime.UTC)
 
 
 @pytest.fixture
-def staff_client(client):
-    client.force_login(UserFactory(username='operator', is_staff=True, is_superuser=True))
-    return client
-
-
-@pytest.fixture
 def ada():
     """Ada's failed SAP record at Acme, beside Bob's sent one in another course."""
     configuration = SAPConfigurationFactory(enterprise_customer=EnterpriseCustomerFactory(name='Acme', slug='acme'))

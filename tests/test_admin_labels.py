@@ -13,7 +13,6 @@ from test_utils.factories import (
     Degreed2ConfigurationFactory,
     DegreedConfigurationFactory,
     SAPConfigurationFactory,
-    UserFactory,
     WebhookConfigurationFactory,
     XAPIConfigurationFactory,
 )
@@ -23,12 +22,6 @@ pytestmark = pytest.mark.django_db
 CONFIGURATION_MODELS = [channel.configuration_model for channel in CHANNELS.values()]
 SAVED = 'A value is saved; leave empty to keep it.'
 NOT_SAVED = 'No value saved.'
-
-
-@pytest.fixture
-def staff_client(client):
-    client.force_login(UserFactory(username='operator', is_staff=True, is_superuser=True))
-    return client
 
 
 def _url(model, view, *args):

@@ -26,12 +26,6 @@ SAP_CONFIGURATIONS = 'admin:enterprise_export_sapsuccessfactorsenterprisecustome
 UTC = datetime.UTC
 
 
-@pytest.fixture
-def staff_client(client):
-    client.force_login(UserFactory(username='operator', is_staff=True, is_superuser=True))
-    return client
-
-
 def _run(configuration, started, finished=True, error='', **counts):
     return TransmissionRun.objects.create(
         run_id=uuid.uuid4(), channel=configuration.channel_code, configuration_id=configuration.pk,

@@ -32,12 +32,6 @@ SAP_AUDITS = 'admin:enterprise_export_sapsuccessfactorslearnerdatatransmissionau
 
 
 @pytest.fixture
-def operator(client):
-    client.force_login(UserFactory(username='operator', is_staff=True, is_superuser=True))
-    return client
-
-
-@pytest.fixture
 def lms_knows_the_run(lms, channels, fixed_clock):
     lms.add_course(RUN, pacing='self', end=None)
     UserFactory(username='enterprise_channel_worker')
@@ -58,12 +52,12 @@ def _send_again(client, url_name, rows):
     return [str(message) for message in response.context['messages']]
 
 
-def test_when_the_task_runs_in_the_request_each_configuration_says_what_it_did(operator, lms, channels,
+def test_when_the_task_runs_in_the_request_each_configuration_says_what_it_did(staff_client, lms, channels,
                                                                                 lms_knows_the_run):
     configuration = DegreedConfigurationFactory(enterprise_customer=EnterpriseCustomerFactory(slug='globex'))
     enrollment = add_learner(configuration, lms, 'ada')
     rows = _failed_rows(configuration, enrollment)
-    told = _send_again(operator, DEGREED_AUDITS, rows)
+    told = _send_again(staff_client, DEGREED_AUDITS, rows)
     assert told == ['Ran 1 learner run(s) to send again; 0 selected row(s) were skipped (sent or superseded).',
                     f'DEGREED configuration {configuration.pk} (globex): 1 sent, 1 skipped, 0 failed.']
     assert len(channels.received['DEGREED']) == 1
@@ -74,29 +68,29 @@ def test_when_the_task_runs_in_the_request_each_configuration_says_what_it_did(o
     assert DegreedLearnerDataTransmissionAudit.objects.get(pk=rows[1].pk).superseded
 
 
-def test_a_run_that_could_not_do_its_job_says_why(operator, lms, channels, lms_knows_the_run):
+def test_a_run_that_could_not_do_its_job_says_why(staff_client, lms, channels, lms_knows_the_run):
     configuration = DegreedConfigurationFactory(enterprise_customer=EnterpriseCustomerFactory(slug='globex'),
                                                 secret='not-the-secret')
     rows = _failed_rows(configuration, add_learner(configuration, lms, 'ada'))
-    told = _send_again(operator, DEGREED_AUDITS, rows[:1])
+    told = _send_again(staff_client, DEGREED_AUDITS, rows[:1])
     assert told[1] == (f'DEGREED configuration {configuration.pk} (globex): 0 sent, 0 skipped, 1 failed, '
                        'error: DEGREED credentials refused (HTTP 401).')
 
 
-def test_a_configuration_the_task_did_not_run_for_the_learner_is_told(operator, lms, channels, lms_knows_the_run):
+def test_a_configuration_the_task_did_not_run_for_the_learner_is_told(staff_client, lms, channels, lms_knows_the_run):
     configuration = DegreedConfigurationFactory(enterprise_customer=EnterpriseCustomerFactory(slug='globex'))
     enrollment = add_learner(configuration, lms, 'ada')
     rows = _failed_rows(configuration, enrollment)
     # The learner chose another customer since (edx-enterprise keeps one active per learner).
     get_customer_user_model()._base_manager.filter(pk=enrollment.enterprise_customer_user_id).update(active=False)
-    told = _send_again(operator, DEGREED_AUDITS, rows)
+    told = _send_again(staff_client, DEGREED_AUDITS, rows)
     assert told[1] == (f'DEGREED configuration {configuration.pk} (globex): 0 sent, 0 skipped, 0 failed, '
                        'error: not run: the configuration or its customer is inactive, or the learner is not an '
                        'active, linked learner of its customer.')
     assert channels.received['DEGREED'] == []
 
 
-def test_queued_runs_name_the_run_id_to_look_for_one_task_per_learner_run(operator):
+def test_queued_runs_name_the_run_id_to_look_for_one_task_per_learner_run(staff_client):
     customer = EnterpriseCustomerFactory(slug='acme')
     first, second = SAPConfigurationFactory(enterprise_customer=customer), SAPConfigurationFactory(
         enterprise_customer=customer)
@@ -104,7 +98,7 @@ def test_queued_runs_name_the_run_id_to_look_for_one_task_per_learner_run(operat
     rows = [SapAuditFactory(plugin_configuration_id=configuration.pk, enterprise_course_enrollment_id=enrollment.pk,
                             status=500, error_message='x') for configuration in (first, second)]
     with mock.patch('enterprise_export.tasks.transmit_single_learner_data') as task:
-        response = operator.post(reverse(SAP_AUDITS), {'action': 'send_again',
+        response = staff_client.post(reverse(SAP_AUDITS), {'action': 'send_again',
                                                        '_selected_action': [row.pk for row in rows]}, follow=True)
     [call] = task.delay.call_args_list
     assert (call.args, call.kwargs['configurations']) == (('ada', RUN), [['SAP', first.pk], ['SAP', second.pk]])
@@ -118,7 +112,7 @@ def test_queued_runs_name_the_run_id_to_look_for_one_task_per_learner_run(operat
                          rf'<a href="{re.escape(runs_list)}\?q={run_id}">{run_id}</a>', page)
 
 
-def test_a_failed_row_beside_a_sent_one_of_the_other_course_id_stops_being_a_failure(operator, lms, channels,
+def test_a_failed_row_beside_a_sent_one_of_the_other_course_id_stops_being_a_failure(staff_client, lms, channels,
                                                                                    lms_knows_the_run):
     configuration = DegreedConfigurationFactory()
     enrollment = add_learner(configuration, lms, 'ada')
@@ -126,19 +120,19 @@ def test_a_failed_row_beside_a_sent_one_of_the_other_course_id_stops_being_a_fai
                         course_id=RUN, grade='Pass', status=200)
     failed = DegreedAuditFactory(plugin_configuration_id=configuration.pk, course_id='edX+DemoX', grade='Pass',
                                  enterprise_course_enrollment_id=enrollment.pk, status=500, error_message='x')
-    _send_again(operator, DEGREED_AUDITS, [failed])
+    _send_again(staff_client, DEGREED_AUDITS, [failed])
     failed.refresh_from_db()
     assert failed.sent_successfully or failed.superseded
 
 
-def test_a_task_that_cannot_be_queued_is_told_without_the_brokers_words(operator):
+def test_a_task_that_cannot_be_queued_is_told_without_the_brokers_words(staff_client):
     configuration = SAPConfigurationFactory(enterprise_customer=EnterpriseCustomerFactory(slug='acme'))
     enrollment = consenting_enrollment(configuration.enterprise_customer, user=UserFactory(username='ada'))
     row = SapAuditFactory(plugin_configuration_id=configuration.pk, enterprise_course_enrollment_id=enrollment.pk,
                           status=500, error_message='x')
     with mock.patch('enterprise_export.tasks.transmit_single_learner_data') as task:
         task.delay.side_effect = ConnectionError('redis://:hunter2@broker:6379 refused')
-        told = _send_again(operator, SAP_AUDITS, [row])
+        told = _send_again(staff_client, SAP_AUDITS, [row])
     assert told == ['Queued 0 learner run(s) to send again; 0 selected row(s) were skipped (sent or superseded).',
                     f'SAP configuration {configuration.pk} (acme): 0 sent, 0 skipped, 0 failed, '
                     'error: the task could not be queued or raised ConnectionError.']
