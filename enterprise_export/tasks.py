@@ -13,7 +13,7 @@ from edx_django_utils.monitoring import set_code_owner_attribute
 
 from enterprise_export.channels import CHANNELS, get_channel
 from enterprise_export.conf import get_setting
-from enterprise_export.exporters.request import ExportRequest
+from enterprise_export.exporters.request import EVERY_LEARNER, ExportRequest
 from enterprise_export.locks import configuration_lock
 from enterprise_export.models import get_customer_user_model
 from enterprise_export.outcomes import TransmissionSummary
@@ -36,11 +36,19 @@ def transmit_learner_data(username, channel_code, channel_pk):
     user = get_user_model().objects.get(username=username)
     channel = get_channel(channel_code)
     configuration = channel.configuration_model.objects.select_related('enterprise_customer').get(pk=channel_pk)
+    return transmit_under_lock(channel, configuration, user).as_dict()
+
+
+def transmit_under_lock(channel, configuration, user, request=EVERY_LEARNER, *, force=False):
+    """
+    One configuration's run, exported as ``user``, under the configuration's lock; its summary.
+    When another run holds the lock, nothing is sent: the run is recorded with ``error: locked``.
+    """
     with configuration_lock(channel.code, configuration.pk) as held:
         if not held:
-            return locked_run(channel.code, configuration).as_dict()
-        summary = channel.build_transmitter(configuration).transmit(channel.build_exporter(user, configuration))
-    return summary.as_dict()
+            return locked_run(channel.code, configuration)
+        return channel.build_transmitter(configuration).transmit(channel.build_exporter(user, configuration), request,
+                                                                 force=force)
 
 
 def locked_run(channel_code, configuration, run_id=None):

@@ -150,11 +150,15 @@ class SendRun:
         enrollment_id = record.enterprise_course_enrollment_id
         if not self.transmitter.is_sendable(record):
             return False
-        already_sent = enrollment_id in self._sent_grades and self._sent_grades[enrollment_id] == record.grade
-        if already_sent and not self.force:
+        if self._already_sent(record) and not self.force:
             return False
         # The course-key record of this enrollment was just sent: its run-id record is not.
         return enrollment_id not in self._sent_enrollments
+
+    def _already_sent(self, record):
+        """True when the record's enrollment was sent with its grade (when its batch was read)."""
+        enrollment_id = record.enterprise_course_enrollment_id
+        return enrollment_id in self._sent_grades and self._sent_grades[enrollment_id] == record.grade
 
     def _call_channel(self, record):
         return call_channel(self.transmitter.send_record, record)
@@ -305,7 +309,7 @@ class SendRun:
         enrollment_id = record.enterprise_course_enrollment_id
         if self.dry_run or record.subsection_id or enrollment_id not in self._with_failed_rows:
             return
-        if enrollment_id in self._sent_grades and self._sent_grades[enrollment_id] == record.grade:
+        if self._already_sent(record):
             self._failed_rows([enrollment_id]).update(superseded=True)
             self._with_failed_rows.discard(enrollment_id)
 

@@ -18,11 +18,10 @@ from django.core.management.base import BaseCommand, CommandError
 from enterprise_export import tasks
 from enterprise_export.channels import CHANNELS, UnknownChannelError, get_channel
 from enterprise_export.exporters.request import EVERY_LEARNER, ExportRequest
-from enterprise_export.locks import configuration_lock
 from enterprise_export.management import customer_uuid
 from enterprise_export.models import get_customer_model, get_enrollment_model
 from enterprise_export.outcomes import TransmissionSummary
-from enterprise_export.tasks import LOCKED, locked_run
+from enterprise_export.tasks import LOCKED
 
 DRY_RUN_FIELDS = ('channel', 'configuration_id', 'enrollment_id', 'course_id', 'grade', 'course_completed',
                   'completed_timestamp')
@@ -126,17 +125,10 @@ class Command(BaseCommand):
 
     def _resend(self, user, configurations, request):
         """Export and send the one enrollment of ``request`` to each configuration, here, each under its lock."""
-        summaries = []
-        for channel, configuration in configurations:
-            with configuration_lock(channel.code, configuration.pk) as held:
-                if not held:
-                    summaries.append(locked_run(channel.code, configuration).as_dict())
-                    continue
-                summary = channel.build_transmitter(configuration).transmit(
-                    channel.build_exporter(user, configuration), request, force=self.force,
-                )
-            summaries.append(summary.as_dict())
-        self._print_summary(summaries)
+        self._print_summary([
+            tasks.transmit_under_lock(channel, configuration, user, request, force=self.force).as_dict()
+            for channel, configuration in configurations
+        ])
 
     @staticmethod
     def _channels(code):
